@@ -1,0 +1,71 @@
+/**
+ * Shared option parsers and option groups. Parsers throw commander's
+ * InvalidArgumentError, which the CLI reports as a usage error (exit 2).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { clusterIdProblem } from '../core/cluster-id.js';
+
+export type OutputFormat = 'text' | 'json';
+
+/** Collect a repeatable option into an array. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Parse a positive integer (seconds, counts). */
+export function positiveInt(value: string): number {
+  if (!/^[0-9]{1,9}$/.test(value) || Number(value) <= 0) {
+    throw new InvalidArgumentError('must be a positive whole number');
+  }
+  return Number(value);
+}
+
+/** Parse a cluster ID flag value. */
+export function clusterIdArg(value: string): string {
+  const problem = clusterIdProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`invalid cluster ID: ${problem}`);
+  return value;
+}
+
+/** Parse a key=value tag, collecting repeats. */
+export function tagArg(value: string, previous: Array<[string, string]> | undefined): Array<[string, string]> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  const key = value.slice(0, eq);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(key)) {
+    throw new InvalidArgumentError(`invalid tag key ${JSON.stringify(key)} (letters, digits, '.', '_', '-')`);
+  }
+  return [...(previous ?? []), [key, value.slice(eq + 1)]];
+}
+
+/** The --output option for commands that report. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+}
+
+/** Options every Vault-using command accepts (they override the VAULT_* environment). */
+export function addVaultOptions(cmd: Command): Command {
+  return cmd
+    .option('--vault-addr <url>', 'Vault address (default: $VAULT_ADDR)')
+    .option('--vault-namespace <ns>', 'Vault namespace (default: $VAULT_NAMESPACE)')
+    .option('--vault-mount <mount>', 'KV v2 mount (default: $EDGECTL_VAULT_MOUNT or "kv")')
+    .option('--vault-secret-id-file <file>', 'AppRole secret ID file (with $VAULT_ROLE_ID)');
+}
+
+/** The Vault flags as parsed by commander. */
+export interface VaultFlags {
+  vaultAddr?: string;
+  vaultNamespace?: string;
+  vaultMount?: string;
+  vaultSecretIdFile?: string;
+}
+
+/** Pick the Vault flags out of a command's parsed options. */
+export function vaultFlags(opts: VaultFlags): VaultFlags {
+  const out: VaultFlags = {};
+  if (opts.vaultAddr !== undefined) out.vaultAddr = opts.vaultAddr;
+  if (opts.vaultNamespace !== undefined) out.vaultNamespace = opts.vaultNamespace;
+  if (opts.vaultMount !== undefined) out.vaultMount = opts.vaultMount;
+  if (opts.vaultSecretIdFile !== undefined) out.vaultSecretIdFile = opts.vaultSecretIdFile;
+  return out;
+}

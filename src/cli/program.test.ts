@@ -1,0 +1,69 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runEdgectl } from '../../test/support/context.js';
+import { parseArgv } from './program.js';
+
+function streams() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { s: { stdout, stderr }, text: () => ({ out, err }) };
+}
+
+async function parsed(argv: string[]) {
+  const { s } = streams();
+  const result = await parseArgv(argv, s);
+  if (result.kind !== 'run') throw new Error(`expected a command, got exit ${result.code}`);
+  return { id: result.invocation.id, input: result.invocation.input };
+}
+
+// argv → typed input: the table grows with every command
+const table: Array<[string[], string, unknown]> = [
+  [['scripts', 'export', '/tmp/x'], 'scripts export', { dir: '/tmp/x', force: false, output: 'text' }],
+  [['scripts', 'export', '--force', '-o', 'json', 'out'], 'scripts export', { dir: 'out', force: true, output: 'json' }],
+];
+
+describe('argv → parsed input', () => {
+  it.each(table)('%j → %s', async (argv, id, input) => {
+    expect(await parsed(argv)).toEqual({ id, input });
+  });
+});
+
+describe('usage errors exit 2 with a hint and no stack trace', () => {
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['--frob'], /unknown option '--frob'/],
+    [['scripts', 'export'], /missing required argument 'dir'/],
+    [['scripts', 'export', 'd', '--output', 'yaml'], /argument 'yaml' is invalid/],
+    [['rke2'], /missing command|Usage: edgectl rke2/],
+  ])('%j', async (argv, message) => {
+    const run = await runEdgectl(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints the version on stdout and exits 0', async () => {
+    const run = await runEdgectl(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('--help prints the command tree on stdout', async () => {
+    const run = await runEdgectl(['--help']);
+    expect(run.code).toBe(0);
+    for (const group of ['rke2', 'cluster', 'vault', 'scripts']) expect(run.stdout).toContain(group);
+  });
+
+  it('rke2 --help works', async () => {
+    const run = await runEdgectl(['rke2', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: edgectl rke2');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * argv → one typed input per command. This layer only parses and validates
+ * the command line; each command's action records which use case to run with
+ * which input, and runCli (cli/run.ts) runs it behind the error boundary.
+ */
+import { Command, CommanderError } from 'commander';
+import type { Writable } from 'node:stream';
+import type { Context } from '../app/context.js';
+import { EDGECTL_VERSION } from '../core/version.js';
+import { registerClusterCommands } from './commands/cluster.js';
+import { registerRke2Commands } from './commands/rke2.js';
+import { registerScriptsCommands } from './commands/scripts.js';
+import { registerVaultCommands } from './commands/vault.js';
+
+/** A parsed command: its id ("rke2 server"), its typed input, and how to run it. */
+export interface Invocation<I = unknown> {
+  readonly id: string;
+  readonly input: I;
+  run(ctx: Context): Promise<void>;
+}
+
+export type ParseResult = { kind: 'run'; invocation: Invocation } | { kind: 'exit'; code: number };
+
+/** What each command module receives to register its commands. */
+export interface Registrar {
+  /** called from a command's action: selects the use case to run */
+  select<I>(id: string, input: I, run: (ctx: Context, input: I) => Promise<void>): void;
+}
+
+/** Build the command tree. `out` receives help/version text and parse errors. */
+export function buildProgram(out: { stdout: Writable; stderr: Writable }, registrar: Registrar): Command {
+  const program = new Command('edgectl');
+  program
+    .description('Stand up RKE2 clusters on bare-metal and edge hosts, with join tokens kept in Vault.')
+    .version(EDGECTL_VERSION, '-V, --version', 'print the edgectl version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand(false)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => out.stdout.write(s),
+      writeErr: (s) => out.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sudo edgectl rke2 server                          bootstrap a new cluster\n  sudo edgectl rke2 agent --cluster-id rke2-abc12345  join an agent\n  edgectl cluster list                              clusters registered in Vault\n',
+    );
+
+  registerRke2Commands(program, registrar);
+  registerClusterCommands(program, registrar);
+  registerVaultCommands(program, registrar);
+  registerScriptsCommands(program, registrar);
+  return program;
+}
+
+/** Parse argv (without node and script path) into an invocation, or an exit code for help/usage. */
+export async function parseArgv(argv: readonly string[], out: { stdout: Writable; stderr: Writable }): Promise<ParseResult> {
+  let selected: Invocation | undefined;
+  const registrar: Registrar = {
+    select(id, input, run) {
+      selected = { id, input, run: (ctx) => run(ctx, input) };
+    },
+  };
+  const program = buildProgram(out, registrar);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; every other parse error is a usage error (2)
+      return { kind: 'exit', code: err.exitCode === 0 ? 0 : 2 };
+    }
+    throw err;
+  }
+  if (selected === undefined) {
+    // a group without a subcommand (e.g. "edgectl rke2") shows its help
+    out.stderr.write('edgectl: missing command (run with --help for usage)\n');
+    return { kind: 'exit', code: 2 };
+  }
+  return { kind: 'run', invocation: selected };
+}

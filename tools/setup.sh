@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the demo need on a fresh Debian machine of
+# this kind: apt packages (bats + helpers, shellcheck, iproute2, openssl), the
+# npm dependencies (npm ci), and the pinned OpenBao binary (.tools/bin/bao).
+# Idempotent; safe to re-run.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+apt_packages=(bats bats-support bats-assert shellcheck iproute2 openssl python3 ca-certificates util-linux)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing apt packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash tools/install-bao.sh
