@@ -20,8 +20,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: this npm writes lockfiles without other platforms'
+  # optional packages (rollup's), and npm ci then refuses the lockfile as out of
+  # sync. npm install still installs the locked versions and leaves the lockfile as is.
+  echo "setup: npm install (locked versions)" >&2
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 bash tools/install-bao.sh
