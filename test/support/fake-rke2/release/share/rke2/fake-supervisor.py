@@ -24,6 +24,7 @@ import http.server
 import json
 import os
 import socket
+import socketserver
 import ssl
 import sys
 import urllib.error
@@ -94,7 +95,15 @@ def serve(args):
             else:
                 self.reply(404, b"not found")
 
-    httpd = http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        def server_bind(self):
+            # HTTPServer.server_bind resolves the host name (getfqdn), which waits for DNS
+            # timeouts on a simulated host with a route but no resolver.
+            socketserver.TCPServer.server_bind(self)
+            self.server_name = "fake-rke2"
+            self.server_port = self.server_address[1]
+
+    httpd = Server(("0.0.0.0", port), Handler)
     httpd.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(opts["--cert"], opts["--key"])
