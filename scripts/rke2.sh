@@ -902,6 +902,7 @@ run_installer() {
     while IFS= read -r name; do
       unset "$name"
     done < <(compgen -e | grep -E '^(INSTALL_RKE2_|RKE2_)' || true)
+    close_events_fd
     export INSTALL_RKE2_TYPE="$role"
     [ -z "$version" ] || export INSTALL_RKE2_VERSION="$version"
     [ -z "$OPT_CHANNEL" ] || [ -n "$version" ] || export INSTALL_RKE2_CHANNEL="$OPT_CHANNEL"
@@ -918,6 +919,14 @@ installer_env_desc() {
   [ -z "$OPT_CHANNEL" ] || [ -n "$version" ] || desc+=" INSTALL_RKE2_CHANNEL=$OPT_CHANNEL"
   [ -z "$OPT_AIRGAP_DIR" ] || desc+=" INSTALL_RKE2_ARTIFACT_PATH=$OPT_AIRGAP_DIR"
   printf '%s\n' "$desc"
+}
+
+# close_events_fd keeps the events descriptor away from child programs (call in a subshell).
+close_events_fd() {
+  unset EDGECTL_EVENTS_FD
+  if [ -n "$EVENTS_FD" ]; then
+    eval "exec $EVENTS_FD>&-"
+  fi
 }
 
 # --- service and readiness ------------------------------------------------------
@@ -1241,7 +1250,7 @@ cmd_uninstall() {
   confirm_uninstall
   if [ -n "$uninstaller" ]; then
     step_start uninstall "running $uninstaller"
-    "$uninstaller" </dev/null >&2 || fatal 4 "$uninstaller failed"
+    (close_events_fd && exec "$uninstaller") </dev/null >&2 || fatal 4 "$uninstaller failed"
   else
     step_start uninstall "RKE2 is not installed; removing this script's files only"
   fi

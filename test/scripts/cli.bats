@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2030,SC2031  # bats sets output/stderr/lines; each @test is a subshell
 # Command line: help, usage errors (exit 2) and the contract documents agreeing with --help.
 
 setup_file() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2030,SC2031  # bats sets output/stderr/lines; each @test is a subshell
 # Preconditions (exit 3): token file, air-gap artifacts, checksums, installer, config file.
 # Each must fail before anything on the host changes.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154,SC2030,SC2031  # bats sets output/stderr/lines; each @test is a subshell
 # rke2.sh server: init, join, idempotency, restarts, dry-run, secrets, installer environment.
 
 setup_file() {

@@ -6,7 +6,7 @@
 # or on the edgesim0 bridge when hosts must talk), and a hermetic environment: `env -i` with
 # PATH = test/support/stubs first (systemctl, curl), then the system dirs. Fake RKE2 releases
 # are built once per file by setup_file (common_setup_file).
-# shellcheck disable=SC2034  # variables here are used by the .bats files
+# shellcheck disable=SC2034,SC2154  # variables used by the .bats files; bats sets output and stderr
 
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load.bash
@@ -233,4 +233,12 @@ refute_cmd() {
   if "$@"; then
     fail "expected to fail: $*"
   fi
+}
+
+# pid_alive PID: the process exists and is not a zombie (PID 1 may reap a killed service late).
+pid_alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
 }
