@@ -61,6 +61,8 @@
 # Files written (RKE2's own files are written by RKE2 and its installer):
 #   /etc/rancher/rke2/config.yaml.d/50-edgectl.yaml   drop-in owned by this script (mode 0600)
 #   /etc/rancher/rke2/edgectl-token                   join token (mode 0600), referenced as token-file
+#   /var/lib/rancher/rke2/edgectl-restart-pending     empty marker: a change the running service
+#                                                     has not picked up yet (next run restarts once)
 #   /etc/rancher/rke2/config.yaml is never written.
 # Readiness: server = rke2-server active and /var/lib/rancher/rke2/server/token written;
 #            agent  = rke2-agent active and /var/lib/rancher/rke2/agent/kubelet.kubeconfig written.
@@ -84,6 +86,7 @@ readonly DROPIN_FILE=/etc/rancher/rke2/config.yaml.d/50-edgectl.yaml
 readonly TOKEN_FILE=/etc/rancher/rke2/edgectl-token
 readonly SERVER_TOKEN_FILE=/var/lib/rancher/rke2/server/token
 readonly AGENT_KUBECONFIG=/var/lib/rancher/rke2/agent/kubelet.kubeconfig
+readonly RESTART_MARKER=/var/lib/rancher/rke2/edgectl-restart-pending
 readonly DEFAULT_INSTALL_SCRIPT=https://get.rke2.io
 readonly DEFAULT_CHANNEL_URL=https://update.rke2.io/v1-release/channels
 readonly DEFAULT_WAIT_TIMEOUT=900
@@ -893,6 +896,35 @@ write_config() {
   fi
 }
 
+# token_change prints what write_config would do to the token file: write, remove or nothing.
+token_change() {
+  if [ -n "$TOKEN_VALUE" ]; then
+    if [ ! -f "$TOKEN_FILE" ] || [ "$(cat "$TOKEN_FILE")" != "$TOKEN_VALUE" ]; then
+      echo write
+    fi
+  elif [ -e "$TOKEN_FILE" ]; then
+    echo remove
+  fi
+}
+
+# config_differs RENDERED: write_config would change the drop-in or the token file.
+config_differs() {
+  [ -n "$(token_change)" ] && return 0
+  ! { [ -f "$DROPIN_FILE" ] && cmp -s "$1" "$DROPIN_FILE"; }
+}
+
+# The restart marker is written before a change the running service must pick up and removed
+# once it is (re)started, so a run that dies in between, or a change written with --no-start,
+# still gets its one restart from the next run.
+mark_restart_pending() {
+  mkdir -p "$(dirname "$RESTART_MARKER")"
+  : >"$RESTART_MARKER"
+}
+
+restart_pending() {
+  [ -e "$RESTART_MARKER" ]
+}
+
 # --- installer ---------------------------------------------------------------------
 
 # run_installer ROLE VERSION: runs the installer with a clean INSTALL_RKE2_*/RKE2_* environment.
@@ -1018,21 +1050,28 @@ cmd_node() {
   fi
 
   step_start configure "writing $DROPIN_FILE"
+  if config_differs "$rendered"; then
+    mark_restart_pending
+  fi
   mkdir -p "$DROPIN_DIR"
   write_config "$rendered"
   after=$(state_hash)
   if [ "$before" = "$after" ]; then
     step_done configure "configuration unchanged"
   else
+    mark_restart_pending
     step_done configure "configuration written"
   fi
 
-  start_service "$role" "$before" "$after"
+  start_service "$role"
+  if [ "$role" = server ] && [ -z "$OPT_NO_START" ]; then
+    info "the cluster join token is in $SERVER_TOKEN_FILE (readable by root only)"
+  fi
 }
 
-# start_service ROLE BEFORE AFTER: enable, then start, restart once on change, or leave alone.
+# start_service ROLE: enable, then start, restart once for a pending change, or leave alone.
 start_service() {
-  local role=$1 before=$2 after=$3 unit="rke2-$1"
+  local role=$1 unit="rke2-$1"
   CURRENT_STEP=start
   if ! unit_enabled "$unit"; then
     step_start start "enabling $unit"
@@ -1040,29 +1079,35 @@ start_service() {
     step_done start "$unit enabled"
   fi
   if [ -n "$OPT_NO_START" ]; then
-    if unit_active "$unit" && [ "$before" != "$after" ]; then
-      warn "$unit is running with the old configuration; --no-start given, so it was not restarted"
+    if unit_active "$unit" && restart_pending; then
+      warn "$unit is running with the old configuration; --no-start given, so the next run restarts it"
     fi
     step_skip start "--no-start: $unit not started"
     return 0
   fi
   if unit_active "$unit"; then
-    if [ "$before" = "$after" ]; then
-      step_skip start "$unit is running and nothing changed"
-    else
-      step_start start "restarting $unit (configuration changed)"
-      systemctl restart --no-block "$unit.service" >&2 || fatal 5 "could not restart $unit"
-      step_done start "$unit restarted"
+    if restart_pending; then
+      restart_unit "$role" "configuration changed"
+      return 0
     fi
+    step_skip start "$unit is running and nothing changed"
   else
     step_start start "starting $unit"
     systemctl start --no-block "$unit.service" >&2 || fatal 5 "could not start $unit"
+    rm -f "$RESTART_MARKER"
     step_done start "$unit started"
   fi
   wait_ready "$role" "$OPT_WAIT_TIMEOUT"
-  if [ "$role" = server ]; then
-    info "the cluster join token is in $SERVER_TOKEN_FILE (readable by root only)"
-  fi
+}
+
+# restart_unit ROLE REASON: one restart that applies the pending change, then the wait.
+restart_unit() {
+  local role=$1 unit="rke2-$1"
+  step_start start "restarting $unit ($2)"
+  systemctl restart --no-block "$unit.service" >&2 || fatal 5 "could not restart $unit"
+  rm -f "$RESTART_MARKER"
+  step_done start "$unit restarted"
+  wait_ready "$role" "$OPT_WAIT_TIMEOUT"
 }
 
 dry_run_node() {
@@ -1073,22 +1118,18 @@ dry_run_node() {
     plan "would keep RKE2 $current"
   fi
   local changed=""
-  if [ -n "$TOKEN_VALUE" ]; then
-    if [ -f "$TOKEN_FILE" ] && [ "$(cat "$TOKEN_FILE")" = "$TOKEN_VALUE" ]; then
-      plan "would keep $TOKEN_FILE"
-    else
-      plan "would write $TOKEN_FILE (mode 0600; token not shown)"
-      changed=1
-    fi
-  elif [ -e "$TOKEN_FILE" ]; then
-    plan "would remove $TOKEN_FILE"
-    changed=1
-  fi
+  case "$(token_change)" in
+    write) plan "would write $TOKEN_FILE (mode 0600; token not shown)" ;;
+    remove) plan "would remove $TOKEN_FILE" ;;
+    *) [ -z "$TOKEN_VALUE" ] || plan "would keep $TOKEN_FILE" ;;
+  esac
   if [ -f "$DROPIN_FILE" ] && cmp -s "$rendered" "$DROPIN_FILE"; then
     plan "would keep $DROPIN_FILE"
   else
     plan "would write $DROPIN_FILE (mode 0600):"
     sed 's/^/  | /' "$rendered"
+  fi
+  if config_differs "$rendered" || restart_pending; then
     changed=1
   fi
   [ -z "$need_install" ] || changed=1
@@ -1161,7 +1202,20 @@ cmd_upgrade() {
   resolve_installer
   step_done verify "installed ${current:-unknown}, target $target, role $role"
 
+  local install_role=$role unit="rke2-$role" active=""
+  [ "$role" != none ] || install_role=server
+  [ "$role" = none ] || ! unit_active "$unit" || active=1
   if [ "$cmp" = 0 ] && [ -z "$OPT_FORCE" ]; then
+    if [ -n "$active" ] && restart_pending; then
+      # an earlier run installed this version but did not get to restart
+      if [ -n "$OPT_DRY_RUN" ]; then
+        plan "would restart $unit (RKE2 $target is installed, its restart is pending)"
+        return 0
+      fi
+      step_skip upgrade "RKE2 is already at $target"
+      restart_unit "$role" "pending restart"
+      return 0
+    fi
     if [ -n "$OPT_DRY_RUN" ]; then
       plan "would keep RKE2 $current (already at $target)"
     fi
@@ -1171,9 +1225,6 @@ cmd_upgrade() {
   if [ "$cmp" = -1 ] && [ -z "$OPT_FORCE" ]; then
     fatal 3 "refusing to downgrade RKE2 from $current to $target (use --force to allow)"
   fi
-  local install_role=$role unit="rke2-$role" active=""
-  [ "$role" != none ] || install_role=server
-  [ "$role" = none ] || ! unit_active "$unit" || active=1
 
   if [ -n "$OPT_DRY_RUN" ]; then
     plan "would install RKE2 $target over $current with $INSTALLER_DESC ($(installer_env_desc "$install_role" "$target"))"
@@ -1187,16 +1238,14 @@ cmd_upgrade() {
   fi
   fetch_installer
   step_start upgrade "upgrading RKE2 from $current to $target"
+  [ -z "$active" ] || mark_restart_pending
   run_installer "$install_role" "$target"
   local now
   now=$(installed_version)
   [ "$now" = "$target" ] || fatal 4 "installer finished but RKE2 reports '${now:-nothing}', expected $target"
   step_done upgrade "RKE2 is now $target"
   if [ -n "$active" ]; then
-    step_start start "restarting $unit"
-    systemctl restart --no-block "$unit.service" >&2 || fatal 5 "could not restart $unit"
-    step_done start "$unit restarted"
-    wait_ready "$role" "$OPT_WAIT_TIMEOUT"
+    restart_unit "$role" "new version"
   else
     step_skip start "no RKE2 service is running; nothing to restart"
   fi
@@ -1254,7 +1303,7 @@ cmd_uninstall() {
   else
     step_start uninstall "RKE2 is not installed; removing this script's files only"
   fi
-  rm -f "$DROPIN_FILE" "$TOKEN_FILE"
+  rm -f "$DROPIN_FILE" "$TOKEN_FILE" "$RESTART_MARKER"
   rmdir "$DROPIN_DIR" 2>/dev/null || true
   step_done uninstall "RKE2 uninstalled"
 }

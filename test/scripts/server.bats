@@ -130,6 +130,41 @@ cni: "canal"'
   events h1 | grep -qx $'done\tstart\trke2-server restarted'
 }
 
+@test "a change written with --no-start is applied by the next run with one restart" {
+  new_host h1
+  server_up h1 --node-label a=b
+  server_up h1 --node-label a=c --no-start
+  events h1 | grep -q $'^warn\tstart\trke2-server is running with the old configuration'
+  [ -e "$(host_path h1 /var/lib/rancher/rke2/edgectl-restart-pending)" ]
+  reset_logs h1
+  server_up h1 --node-label a=c
+  assert_equal "$(mutating_calls h1)" "restart --no-block rke2-server.service"
+  [ ! -e "$(host_path h1 /var/lib/rancher/rke2/edgectl-restart-pending)" ]
+  reset_logs h1
+  server_up h1 --node-label a=c
+  assert_equal "$(mutating_calls h1)" ""
+}
+
+@test "restart failure: exit 5; the next identical run still restarts once" {
+  new_host h1
+  server_up h1 --node-label a=b
+  # a systemctl whose restart fails, in front of the recording stub
+  mkdir -p "$BATS_TEST_TMPDIR/failing"
+  printf '#!/bin/sh\n[ "$1" = restart ] && { echo "simulated restart failure" >&2; exit 1; }\nexec %q "$@"\n' \
+    "$STUBS/systemctl" >"$BATS_TEST_TMPDIR/failing/systemctl"
+  chmod +x "$BATS_TEST_TMPDIR/failing/systemctl"
+  local path=$HERMETIC_PATH
+  HERMETIC_PATH="$BATS_TEST_TMPDIR/failing:$path"
+  rke2 h1 server --airgap-dir "$RELEASES/$V1" --node-label a=c --wait-timeout 20
+  assert_equal "$status" 5
+  [[ $stderr == *"could not restart rke2-server"* ]]
+  events h1 | tail -n 1 | grep -qx $'fail\tstart\tcould not restart rke2-server'
+  HERMETIC_PATH=$path
+  reset_logs h1
+  server_up h1 --node-label a=c
+  assert_equal "$(mutating_calls h1)" "restart --no-block rke2-server.service"
+}
+
 @test "--no-start enables but does not start; a later run starts once" {
   new_host h1
   server_up h1 --no-start

@@ -58,6 +58,27 @@ installer_runs() {
   events h1 | grep -qx $'skip\tupgrade\tRKE2 is already at '"$V1"
 }
 
+@test "an upgrade interrupted before the restart is completed by the next run" {
+  server_up h1
+  mkdir -p "$BATS_TEST_TMPDIR/failing"
+  printf '#!/bin/sh\n[ "$1" = restart ] && exit 1\nexec %q "$@"\n' "$STUBS/systemctl" >"$BATS_TEST_TMPDIR/failing/systemctl"
+  chmod +x "$BATS_TEST_TMPDIR/failing/systemctl"
+  local path=$HERMETIC_PATH
+  HERMETIC_PATH="$BATS_TEST_TMPDIR/failing:$path"
+  rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh"
+  assert_equal "$status" 5
+  assert_equal "$(installed)" "$V2"
+  HERMETIC_PATH=$path
+  reset_logs h1
+  rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh" --wait-timeout 20
+  assert_success
+  assert_equal "$(mutating_calls h1)" "restart --no-block rke2-server.service"
+  assert_equal "$(installer_runs)" 2
+  rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh"
+  assert_success
+  assert_equal "$(mutating_calls h1)" "restart --no-block rke2-server.service"
+}
+
 @test "downgrade is refused with exit 3 and changes nothing" {
   server_up h1
   local before
