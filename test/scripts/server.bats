@@ -148,18 +148,12 @@ cni: "canal"'
 @test "restart failure: exit 5; the next identical run still restarts once" {
   new_host h1
   server_up h1 --node-label a=b
-  # a systemctl whose restart fails, in front of the recording stub
-  mkdir -p "$BATS_TEST_TMPDIR/failing"
-  printf '#!/bin/sh\n[ "$1" = restart ] && { echo "simulated restart failure" >&2; exit 1; }\nexec %q "$@"\n' \
-    "$STUBS/systemctl" >"$BATS_TEST_TMPDIR/failing/systemctl"
-  chmod +x "$BATS_TEST_TMPDIR/failing/systemctl"
-  local path=$HERMETIC_PATH
-  HERMETIC_PATH="$BATS_TEST_TMPDIR/failing:$path"
+  use_failing_restart
   rke2 h1 server --airgap-dir "$RELEASES/$V1" --node-label a=c --wait-timeout 20
   assert_equal "$status" 5
   [[ $stderr == *"could not restart rke2-server"* ]]
   events h1 | tail -n 1 | grep -qx $'fail\tstart\tcould not restart rke2-server'
-  HERMETIC_PATH=$path
+  restore_path
   reset_logs h1
   server_up h1 --node-label a=c
   assert_equal "$(mutating_calls h1)" "restart --no-block rke2-server.service"

@@ -242,3 +242,20 @@ pid_alive() {
   stat=${stat##*) }
   [ "${stat%% *}" != Z ]
 }
+
+# use_failing_restart: put a systemctl whose `restart` fails in front of the recording stub
+# (for rke2.sh runs until HERMETIC_PATH is restored from $SAVED_PATH).
+use_failing_restart() {
+  local dir=$BATS_TEST_TMPDIR/failing
+  mkdir -p "$dir"
+  # shellcheck disable=SC2016  # $1 and $@ belong to the generated script
+  printf '#!/bin/sh\n[ "$1" = restart ] && { echo "simulated restart failure" >&2; exit 1; }\nexec %q "$@"\n' \
+    "$STUBS/systemctl" >"$dir/systemctl"
+  chmod +x "$dir/systemctl"
+  SAVED_PATH=$HERMETIC_PATH
+  HERMETIC_PATH="$dir:$HERMETIC_PATH"
+}
+
+restore_path() {
+  HERMETIC_PATH=$SAVED_PATH
+}

@@ -60,15 +60,11 @@ installer_runs() {
 
 @test "an upgrade interrupted before the restart is completed by the next run" {
   server_up h1
-  mkdir -p "$BATS_TEST_TMPDIR/failing"
-  printf '#!/bin/sh\n[ "$1" = restart ] && exit 1\nexec %q "$@"\n' "$STUBS/systemctl" >"$BATS_TEST_TMPDIR/failing/systemctl"
-  chmod +x "$BATS_TEST_TMPDIR/failing/systemctl"
-  local path=$HERMETIC_PATH
-  HERMETIC_PATH="$BATS_TEST_TMPDIR/failing:$path"
+  use_failing_restart
   rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh"
   assert_equal "$status" 5
   assert_equal "$(installed)" "$V2"
-  HERMETIC_PATH=$path
+  restore_path
   reset_logs h1
   rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh" --wait-timeout 20
   assert_success
