@@ -976,22 +976,23 @@ ready_failures() {
 
 # wait_ready ROLE TIMEOUT polls until ready; exits 6 naming the failed conditions.
 wait_ready() {
-  local role=$1 timeout=$2 failures start now last_report=0
+  local role=$1 timeout=$2 failures start now last_report
   step_start wait-ready "waiting up to ${timeout}s for rke2-$role to be ready"
   start=$SECONDS
+  last_report=$start
   while :; do
-    failures=$(ready_failures "$role")
+    failures=$(ready_failures "$role" | paste -sd ';' - | sed 's/;/; /g')
     if [ -z "$failures" ]; then
       step_done wait-ready "rke2-$role is ready after $((SECONDS - start))s"
       return 0
     fi
     now=$SECONDS
     if [ "$((now - start))" -ge "$timeout" ]; then
-      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $(printf '%s\n' "$failures" | paste -sd ';' - | sed 's/;/; /g')"
+      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $failures"
     fi
-    if [ "$((now - last_report))" -ge 30 ] && [ "$now" -gt "$start" ]; then
+    if [ "$((now - last_report))" -ge 30 ]; then
       last_report=$now
-      note "still waiting after $((now - start))s: $(printf '%s\n' "$failures" | paste -sd ';' - | sed 's/;/; /g')"
+      note "still waiting after $((now - start))s: $failures"
     fi
     sleep "$POLL_INTERVAL"
   done
