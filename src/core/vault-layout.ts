@@ -248,3 +248,48 @@ export function isClusterState(value: unknown): value is ClusterState {
 function sortedRecord(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/** A capability requirement: the token needs `capabilities` on `path` for `purpose`. */
+export interface CapabilityNeed {
+  path: string;
+  capabilities: readonly string[];
+  purpose: string;
+  /** the policy path that grants it for every cluster (for the fix text) */
+  policyPath: string;
+}
+
+/**
+ * What edgectl's cluster commands need on one cluster's paths (a server
+ * registering, an operator listing): create/read/update on the data, read and
+ * patch on the metadata, list on the folder. A probe node name stands for any node.
+ */
+export function clusterCapabilityNeeds(mount: string, clusterId: string, probeNode = 'probe-node'): CapabilityNeed[] {
+  const id = parseClusterId(clusterId);
+  return [
+    { path: kvDataPath(mount, clusterSecretPath(id)), capabilities: ['create', 'read', 'update'], purpose: 'register and update the cluster secret', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
+    { path: kvMetadataPath(mount, clusterSecretPath(id)), capabilities: ['read', 'patch'], purpose: 'cluster metadata (created_at, hostname, ip, tags)', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
+    { path: kvDataPath(mount, nodeSecretPath(id, probeNode)), capabilities: ['create', 'read', 'update'], purpose: 'node entries', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
+    { path: kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`), capabilities: ['list'], purpose: 'cluster list', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
+  ];
+}
+
+/** The capabilities of `needed` that `granted` (as sys/capabilities-self reports it) lacks; "root" grants all, "deny" none. */
+export function missingCapabilities(granted: readonly string[], needed: readonly string[]): string[] {
+  if (granted.includes('root')) return [];
+  if (granted.includes('deny')) return [...needed];
+  return needed.filter((c) => !granted.includes(c));
+}
+
+/** HCL policy stanzas granting the missing capabilities, merged per policy path. */
+export function policyFix(missing: ReadonlyArray<{ policyPath: string; capabilities: readonly string[] }>): string {
+  const byPath = new Map<string, Set<string>>();
+  for (const m of missing) {
+    const set = byPath.get(m.policyPath) ?? new Set<string>();
+    for (const c of m.capabilities) set.add(c);
+    byPath.set(m.policyPath, set);
+  }
+  const order = ['create', 'read', 'update', 'patch', 'delete', 'list'];
+  return [...byPath]
+    .map(([path, caps]) => `path "${path}" { capabilities = [${order.filter((c) => caps.has(c)).map((c) => `"${c}"`).join(', ')}] }`)
+    .join('\n');
+}
