@@ -164,7 +164,8 @@ export class VaultClient {
         throw new VaultError(
           'denied',
           `Vault at ${this.config.address} redirected ${info.method} ${info.path} to ${crossOrigin} (a standby pointing at the active node); edgectl does not send the token to another host`,
-          { status, path: info.path, hint: `set VAULT_ADDR to ${crossOrigin}, or to a load balancer in front of the active node` },
+          // no status: this is not a 403 of the configured Vault, and must not be read as one
+          { path: info.path, hint: `set VAULT_ADDR to ${crossOrigin}, or to a load balancer in front of the active node` },
         );
       }
       const error = vaultErrorFromResponse(info, status, serverErrors(body), retries);

@@ -117,6 +117,9 @@ export function vaultErrorFromResponse(req: RequestInfo, status: number, errors:
   }
   switch (status) {
     case 400:
+      if (lower.includes('http request to an https server')) {
+        return new VaultError('tls', `Vault at ${req.address} speaks https, but the address says http`, { ...base, hint: 'use https:// in VAULT_ADDR' });
+      }
       if (lower.includes('check-and-set parameter did not match')) {
         return new VaultError('cas-conflict', `check-and-set conflict on ${req.path}${inNamespace(req.namespace)}: the secret changed since it was read`, {
           ...base,

@@ -75,7 +75,7 @@ export class Kv2 {
       body = (await this.client.request({ method: 'GET', path, capability: 'read (on any path under the mount)' })).body;
     } catch (err) {
       // Vault answers 403 both for a mount that does not exist and for a token with no policy under it
-      if (isVaultError(err, 'denied', 'not-found')) {
+      if (isVaultError(err, 'denied', 'not-found') && (err.status === 403 || err.status === 404)) {
         throw new VaultError('not-found', `KV mount "${this.mount}/" does not exist${this.inNs()}, or this token has no policy on any path under it`, {
           status: err.status,
           path,
