@@ -24,6 +24,18 @@ async function parsed(argv: string[]) {
 const table: Array<[string[], string, unknown]> = [
   [['scripts', 'export', '/tmp/x'], 'scripts export', { dir: '/tmp/x', force: false, output: 'text' }],
   [['scripts', 'export', '--force', '-o', 'json', 'out'], 'scripts export', { dir: 'out', force: true, output: 'json' }],
+  [['cluster', 'list'], 'cluster list', { tags: [], output: 'text', vault: {} }],
+  [
+    ['cluster', 'list', '--tag', 'env=prod', '--tag', 'site=a=b', '-o', 'json', '--vault-addr', 'https://v:8200', '--vault-namespace', 'team', '--vault-mount', 'edge'],
+    'cluster list',
+    { tags: [['env', 'prod'], ['site', 'a=b']], output: 'json', vault: { vaultAddr: 'https://v:8200', vaultNamespace: 'team', vaultMount: 'edge' } },
+  ],
+  [['cluster', 'show', 'rke2-abc12345'], 'cluster show', { id: 'rke2-abc12345', showToken: false, output: 'text', vault: {} }],
+  [['cluster', 'show', 'prod-01', '--show-token', '--vault-secret-id-file', '/run/sid'], 'cluster show', { id: 'prod-01', showToken: true, output: 'text', vault: { vaultSecretIdFile: '/run/sid' } }],
+  [['cluster', 'delete', 'rke2-abc12345', '--yes', '-o', 'json'], 'cluster delete', { id: 'rke2-abc12345', yes: true, output: 'json', vault: {} }],
+  [['cluster', 'delete', 'rke2-abc12345'], 'cluster delete', { id: 'rke2-abc12345', yes: false, output: 'text', vault: {} }],
+  [['vault', 'check'], 'vault check', { clusterId: undefined, output: 'text', vault: {} }],
+  [['vault', 'check', '--cluster-id', 'rke2-abc12345', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', output: 'json', vault: {} }],
 ];
 
 describe('argv → parsed input', () => {
@@ -39,6 +51,16 @@ describe('usage errors exit 2 with a hint and no stack trace', () => {
     [['scripts', 'export'], /missing required argument 'dir'/],
     [['scripts', 'export', 'd', '--output', 'yaml'], /argument 'yaml' is invalid/],
     [['rke2'], /missing command|Usage: edgectl rke2/],
+    [['cluster'], /Usage: edgectl cluster/],
+    [['vault'], /Usage: edgectl vault/],
+    [['cluster', 'show', '../../sys'], /invalid cluster ID: may contain only lowercase letters/],
+    [['cluster', 'show', 'Rke2-ABC'], /invalid cluster ID/],
+    [['cluster', 'delete', '--yes', '--', '-abc'], /must not start or end with a dash/],
+    [['cluster', 'delete', 'abc-', '--yes'], /must not start or end with a dash/],
+    [['vault', 'check', '--cluster-id', 'x'], /invalid cluster ID: must be 3 to 63/],
+    [['cluster', 'list', '--tag', 'novalue'], /expected key=value/],
+    [['cluster', 'list', '--tag', '=v'], /expected key=value/],
+    [['cluster', 'show', 'rke2-abc12345', '--show-token', '-o', 'json'], /cannot be combined with --output json/],
   ])('%j', async (argv, message) => {
     const run = await runEdgectl(argv);
     expect(run.code).toBe(2);

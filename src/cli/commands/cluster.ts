@@ -1,7 +1,53 @@
 /** `edgectl cluster …`: the cluster registry in Vault. */
 import type { Command } from 'commander';
+import { usageError } from '../../core/errors.js';
 import type { Registrar } from '../program.js';
+import { type OutputFormat, type VaultFlags, addVaultOptions, clusterIdArg, outputOption, tagArg, vaultFlags } from '../options.js';
 
-export function registerClusterCommands(program: Command, _registrar: Registrar): void {
-  program.command('cluster').description('the cluster registry in Vault');
+export function registerClusterCommands(program: Command, registrar: Registrar): void {
+  const cluster = program.command('cluster').description('the cluster registry in Vault');
+
+  addVaultOptions(
+    cluster
+      .command('list')
+      .description('list every cluster registered under the mount: ID, created_at, hostname, ip, tags (no secrets)')
+      .option('--tag <key=value>', 'only clusters carrying this tag (repeatable; all must match)', tagArg),
+  )
+    .addOption(outputOption())
+    .action((opts: VaultFlags & { tag?: Array<[string, string]>; output: OutputFormat }) => {
+      registrar.select('cluster list', { tags: opts.tag ?? [], output: opts.output, vault: vaultFlags(opts) }, async (ctx, input) =>
+        (await import('../../app/cluster-list.js')).runClusterList(ctx, input),
+      );
+    });
+
+  addVaultOptions(
+    cluster
+      .command('show')
+      .description('show a cluster: server URL, state, metadata, KV versions, nodes; the join token only with --show-token')
+      .argument('<cluster-id>', 'the cluster ID, e.g. rke2-abc12345', clusterIdArg)
+      .option('--show-token', 'print only the join token on stdout (nothing else)', false),
+  )
+    .addOption(outputOption())
+    .action((id: string, opts: VaultFlags & { showToken: boolean; output: OutputFormat }) => {
+      if (opts.showToken && opts.output === 'json') {
+        throw usageError('--show-token prints only the token; it cannot be combined with --output json');
+      }
+      registrar.select('cluster show', { id, showToken: opts.showToken, output: opts.output, vault: vaultFlags(opts) }, async (ctx, input) =>
+        (await import('../../app/cluster-show.js')).runClusterShow(ctx, input),
+      );
+    });
+
+  addVaultOptions(
+    cluster
+      .command('delete')
+      .description('delete a cluster from Vault: every version, its metadata, its node entries and admin kubeconfig')
+      .argument('<cluster-id>', 'the cluster ID, e.g. rke2-abc12345', clusterIdArg)
+      .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false),
+  )
+    .addOption(outputOption())
+    .action((id: string, opts: VaultFlags & { yes: boolean; output: OutputFormat }) => {
+      registrar.select('cluster delete', { id, yes: opts.yes, output: opts.output, vault: vaultFlags(opts) }, async (ctx, input) =>
+        (await import('../../app/cluster-delete.js')).runClusterDelete(ctx, input),
+      );
+    });
 }

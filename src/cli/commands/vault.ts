@@ -1,7 +1,23 @@
 /** `edgectl vault …`: check the Vault setup edgectl depends on. */
 import type { Command } from 'commander';
 import type { Registrar } from '../program.js';
+import { type OutputFormat, type VaultFlags, addVaultOptions, clusterIdArg, outputOption, vaultFlags } from '../options.js';
 
-export function registerVaultCommands(program: Command, _registrar: Registrar): void {
-  program.command('vault').description('check the Vault setup edgectl depends on');
+export function registerVaultCommands(program: Command, registrar: Registrar): void {
+  const vault = program.command('vault').description('check the Vault setup edgectl depends on');
+
+  addVaultOptions(
+    vault
+      .command('check')
+      .description('check reachability, seal state, login, the KV v2 mount and the token\'s capabilities on rke2/*; each as pass/fail with the fix')
+      .option('--cluster-id <id>', 'check the capabilities on this cluster\'s paths (default: a sample ID)', clusterIdArg),
+  )
+    .addOption(outputOption())
+    .action((opts: VaultFlags & { clusterId?: string; output: OutputFormat }) => {
+      registrar.select(
+        'vault check',
+        { clusterId: opts.clusterId, output: opts.output, vault: vaultFlags(opts) },
+        async (ctx, input) => (await import('../../app/vault-check.js')).runVaultCheck(ctx, input),
+      );
+    });
 }

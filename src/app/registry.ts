@@ -1,0 +1,376 @@
+/**
+ * The cluster registry: one KV v2 secret per cluster (join token, server URL,
+ * state) with non-secret custom_metadata, and one entry per node under it.
+ * Every data write is check-and-set: a cluster is created with cas 0, so two
+ * servers racing for one cluster ID cannot overwrite each other; updates carry
+ * the version they read. Layout and field names: core/vault-layout.ts.
+ */
+import { mapBounded } from '../core/concurrency.js';
+import { clusterIdProblem, parseClusterId } from '../core/cluster-id.js';
+import { Secret } from '../core/secret.js';
+import {
+  CLUSTERS_FOLDER,
+  METADATA_KEYS,
+  TAG_PREFIX,
+  type ClusterMetadata,
+  type ClusterState,
+  type NodeEntry,
+  adminKubeconfigPath,
+  clusterSecretPath,
+  customMetadataPatch,
+  decodeClusterMetadata,
+  encodeClusterMetadata,
+  nodeNameProblem,
+  nodeSecretPath,
+  nodesFolder,
+  parseNodeName,
+  tagsMatch,
+} from '../core/vault-layout.js';
+import type { Kv2 } from '../adapters/vault/kv2.js';
+import { VaultError, isVaultError } from '../adapters/vault/errors.js';
+
+/** Default bound on concurrent metadata reads when listing (fast for 10,000 clusters, gentle on Vault). */
+export const LIST_CONCURRENCY = 48;
+
+/** What registerCluster needs: the secret data and the non-secret facts about the bootstrapping server. */
+export interface NewCluster {
+  id: string;
+  token: Secret;
+  /** https://<address>:9345 */
+  server: string;
+  /** default 'bootstrapping': the first server is still installing */
+  state?: ClusterState;
+  createdAt: Date;
+  hostname: string;
+  ip: string;
+  rke2Version: string;
+  tags?: Readonly<Record<string, string>>;
+}
+
+/** A cluster as read from Vault (data + custom_metadata of the version read). */
+export interface ClusterRecord {
+  id: string;
+  token: Secret;
+  server: string;
+  /** ClusterState, or whatever unknown value a newer edgectl wrote */
+  state: string;
+  /** the KV version this record was read at; updates are check-and-set on it */
+  version: number;
+  metadata: ClusterMetadata;
+  /** the raw custom_metadata, for merge patches */
+  customMetadata: Readonly<Record<string, string>>;
+  /** other data fields, kept as they are on update */
+  extra: Readonly<Record<string, unknown>>;
+}
+
+/** Changes for updateCluster; metadata tags replace the whole tag set when given. */
+export interface ClusterChanges {
+  token?: Secret;
+  server?: string;
+  state?: ClusterState;
+  /** extra data fields to set (later commands' needs) */
+  extra?: Readonly<Record<string, unknown>>;
+  metadata?: Partial<Omit<ClusterMetadata, 'createdAt'>>;
+}
+
+/** One line of `cluster list`: metadata only, no secret (readable with metadata permissions). */
+export interface ClusterSummary {
+  id: string;
+  createdAt: string | undefined;
+  hostname: string | undefined;
+  ip: string | undefined;
+  rke2Version: string | undefined;
+  tags: Record<string, string>;
+  currentVersion: number;
+  updatedTime: string;
+  /** the current version is soft-deleted or destroyed */
+  deleted: boolean;
+}
+
+/** KV bookkeeping of a cluster secret, for `cluster show`. */
+export interface ClusterHistory {
+  currentVersion: number;
+  oldestVersion: number;
+  /** versions still kept (deleted ones included) */
+  versions: number;
+  createdTime: string;
+  updatedTime: string;
+}
+
+export interface NodeRecord extends NodeEntry {
+  name: string;
+  /** KV version of the entry */
+  version: number;
+}
+
+export class ClusterRegistry {
+  readonly kv: Kv2;
+
+  constructor(kv: Kv2) {
+    this.kv = kv;
+  }
+
+  /**
+   * Create a cluster: data with cas 0 (exactly one of two concurrent creates
+   * wins; the other gets a cas-conflict VaultError), then its custom_metadata.
+   * The data goes first because it is the truth: a crash in between leaves a
+   * cluster without metadata, which updateCluster fills in, never metadata
+   * pointing at no token.
+   */
+  async registerCluster(input: NewCluster): Promise<ClusterRecord> {
+    const id = parseClusterId(input.id);
+    const path = clusterSecretPath(id);
+    // validate everything before the first write
+    const customMetadata = encodeClusterMetadata({
+      createdAt: input.createdAt.toISOString(),
+      hostname: input.hostname,
+      ip: input.ip,
+      rke2Version: input.rke2Version,
+      tags: { ...input.tags },
+    });
+    const data = {
+      token: input.token.reveal(),
+      server: input.server,
+      state: input.state ?? 'bootstrapping',
+      updated_at: input.createdAt.toISOString(),
+    };
+    let version: number;
+    try {
+      ({ version } = await this.kv.write(path, data, { cas: 0 }));
+    } catch (err) {
+      if (isVaultError(err, 'cas-conflict')) {
+        throw new VaultError('cas-conflict', `cluster ${id} already exists in Vault (${this.kv.dataPath(path)})`, {
+          status: err.status,
+          path: err.path,
+          hint: 'another server registered this cluster ID first: join it instead, or choose another ID',
+        });
+      }
+      throw err;
+    }
+    await this.kv.patchMetadata(path, { custom_metadata: customMetadata });
+    return {
+      id,
+      token: input.token,
+      server: data.server,
+      state: data.state,
+      version,
+      metadata: decodeClusterMetadata(customMetadata),
+      customMetadata,
+      extra: { updated_at: data.updated_at },
+    };
+  }
+
+  /** Read a cluster (needs only read on its data path); not-found or deleted VaultError otherwise. */
+  async readCluster(id: string): Promise<ClusterRecord> {
+    const clusterId = parseClusterId(id);
+    const path = clusterSecretPath(clusterId);
+    const res = await this.kv.read<Record<string, unknown>>(path);
+    if (res.kind === 'absent') {
+      throw new VaultError('not-found', `cluster ${clusterId} is not registered in Vault (${this.kv.dataPath(path)}${this.inNs()})`, {
+        path: this.kv.dataPath(path),
+        hint: 'check the cluster ID, the namespace and the mount (edgectl cluster list)',
+      });
+    }
+    if (res.kind === 'deleted') {
+      const v = res.info.version;
+      throw new VaultError(
+        'deleted',
+        `cluster ${clusterId}: the current version (${v}) of ${this.kv.dataPath(path)} was ${res.info.destroyed ? 'destroyed' : `deleted at ${res.info.deletionTime}`}`,
+        {
+          path: this.kv.dataPath(path),
+          hint: res.info.destroyed
+            ? `the token is gone; remove the entry with edgectl cluster delete ${clusterId}`
+            : `restore it with bao kv undelete -mount=${this.kv.mount} -versions=${v} ${path}, or remove it with edgectl cluster delete ${clusterId}`,
+        },
+      );
+    }
+    const { token, server, state, ...extra } = res.data;
+    if (typeof token !== 'string' || typeof server !== 'string') {
+      throw new VaultError('bad-request', `cluster ${clusterId}: ${this.kv.dataPath(path)} has no token or server field; it was not written by edgectl`, {
+        path: this.kv.dataPath(path),
+      });
+    }
+    return {
+      id: clusterId,
+      token: new Secret(token),
+      server,
+      state: typeof state === 'string' ? state : 'unknown',
+      version: res.info.version,
+      metadata: decodeClusterMetadata(res.customMetadata),
+      customMetadata: res.customMetadata,
+      extra,
+    };
+  }
+
+  /**
+   * Write a new version of a cluster with check-and-set on the version read
+   * (a cas-conflict VaultError when someone else wrote in between), then merge
+   * the metadata changes into custom_metadata.
+   */
+  async updateCluster(current: ClusterRecord, changes: ClusterChanges, now: Date = new Date()): Promise<ClusterRecord> {
+    const id = parseClusterId(current.id);
+    const path = clusterSecretPath(id);
+    const nextMeta: ClusterMetadata = { ...current.metadata, ...changes.metadata, tags: { ...(changes.metadata?.tags ?? current.metadata.tags) } };
+    // encode first: a metadata change that breaks the limits fails before any write
+    const nextCustom = { ...nonEdgectlKeys(current.customMetadata), ...encodeClusterMetadata(nextMeta) };
+    const patch = customMetadataPatch(current.customMetadata, nextCustom);
+    const token = changes.token ?? current.token;
+    const data = {
+      ...current.extra,
+      ...changes.extra,
+      token: token.reveal(),
+      server: changes.server ?? current.server,
+      state: changes.state ?? current.state,
+      updated_at: now.toISOString(),
+    };
+    let version: number;
+    try {
+      ({ version } = await this.kv.write(path, data, { cas: current.version }));
+    } catch (err) {
+      if (isVaultError(err, 'cas-conflict')) {
+        throw new VaultError('cas-conflict', `cluster ${id} changed in Vault since it was read at version ${current.version}`, {
+          status: err.status,
+          path: err.path,
+          hint: 'another edgectl updated it at the same time; re-run to start from the current version',
+        });
+      }
+      throw err;
+    }
+    if (Object.keys(patch).length > 0) await this.kv.patchMetadata(path, { custom_metadata: patch });
+    const { token: _t, server, state, ...extra } = data;
+    return { id, token, server, state, version, metadata: decodeClusterMetadata(nextCustom), customMetadata: nextCustom, extra };
+  }
+
+  /** KV bookkeeping of a cluster (needs read on its metadata path); undefined when it does not exist. */
+  async readClusterHistory(id: string): Promise<ClusterHistory | undefined> {
+    const meta = await this.kv.readMetadata(clusterSecretPath(parseClusterId(id)));
+    if (meta === undefined) return undefined;
+    return {
+      currentVersion: meta.currentVersion,
+      oldestVersion: meta.oldestVersion,
+      versions: Object.keys(meta.versions).length,
+      createdTime: meta.createdTime,
+      updatedTime: meta.updatedTime,
+    };
+  }
+
+  /**
+   * Create or update this node's entry (check-and-set on the version read; a
+   * concurrent write of the same entry is retried a few times, last writer wins).
+   */
+  async recordNode(clusterId: string, nodeName: string, entry: NodeEntry): Promise<NodeRecord> {
+    const path = nodeSecretPath(parseClusterId(clusterId), parseNodeName(nodeName));
+    const data: Record<string, unknown> = { ...entry };
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.kv.read(path);
+      const cas = current.kind === 'absent' ? 0 : current.info.version;
+      try {
+        const { version } = await this.kv.write(path, data, { cas });
+        return { ...entry, name: nodeName, version };
+      } catch (err) {
+        if (!isVaultError(err, 'cas-conflict') || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** Every node entry of a cluster, sorted by name (needs list on the nodes folder and read on its entries). */
+  async listNodes(clusterId: string, opts: { concurrency?: number } = {}): Promise<NodeRecord[]> {
+    const folder = nodesFolder(parseClusterId(clusterId));
+    const names = (await this.kv.list(folder)).filter((k) => !k.endsWith('/') && nodeNameProblem(k) === undefined);
+    const records = await mapBounded(names, opts.concurrency ?? LIST_CONCURRENCY, async (name) => {
+      const res = await this.kv.read<Record<string, unknown>>(`${folder}/${name}`);
+      return res.kind === 'found' ? nodeRecord(name, res.data, res.info.version) : undefined;
+    });
+    return records.filter((r): r is NodeRecord => r !== undefined);
+  }
+
+  /**
+   * Every cluster under rke2/, with its metadata: one LIST, then the metadata of
+   * each cluster fetched concurrently (bounded). LIST returns "id" for the
+   * cluster secret and "id/" for its node folder: only the former is a cluster.
+   * Only metadata is read, so no join token crosses the wire.
+   */
+  async listClusters(opts: { tags?: ReadonlyArray<readonly [string, string]>; concurrency?: number; signal?: AbortSignal } = {}): Promise<ClusterSummary[]> {
+    const keys = await this.kv.list(CLUSTERS_FOLDER);
+    const ids = keys.filter((k) => !k.endsWith('/') && clusterIdProblem(k) === undefined);
+    const summaries = await mapBounded(
+      ids,
+      opts.concurrency ?? LIST_CONCURRENCY,
+      async (id) => {
+        const meta = await this.kv.readMetadata(clusterSecretPath(id));
+        if (meta === undefined) return undefined; // deleted between LIST and read
+        const m = decodeClusterMetadata(meta.customMetadata);
+        const current = meta.versions[String(meta.currentVersion)];
+        const summary: ClusterSummary = {
+          id,
+          createdAt: m.createdAt,
+          hostname: m.hostname,
+          ip: m.ip,
+          rke2Version: m.rke2Version,
+          tags: m.tags,
+          currentVersion: meta.currentVersion,
+          updatedTime: meta.updatedTime,
+          deleted: current === undefined || current.deletionTime !== '' || current.destroyed,
+        };
+        return summary;
+      },
+      opts.signal,
+    );
+    const filter = opts.tags ?? [];
+    return summaries.filter((s): s is ClusterSummary => s !== undefined && tagsMatch(s.tags, filter));
+  }
+
+  /**
+   * Delete a cluster completely: its node entries, its admin kubeconfig and the
+   * cluster secret, every version and the metadata. Nodes go first, so a crash
+   * midway leaves a cluster that a re-run deletes, never orphaned node entries.
+   * The admin kubeconfig lives outside rke2/; without permission on it, it is
+   * left in place and reported.
+   */
+  async deleteCluster(id: string, opts: { concurrency?: number } = {}): Promise<{ nodes: number; kubeconfigDeleted: boolean }> {
+    const clusterId = parseClusterId(id);
+    const path = clusterSecretPath(clusterId);
+    const [meta, nodeKeys] = await Promise.all([this.kv.readMetadata(path), this.kv.list(nodesFolder(clusterId))]);
+    const nodes = nodeKeys.filter((k) => !k.endsWith('/'));
+    if (meta === undefined && nodes.length === 0) {
+      throw new VaultError('not-found', `cluster ${clusterId} is not registered in Vault (${this.kv.metadataPath(path)}${this.inNs()})`, {
+        path: this.kv.metadataPath(path),
+        hint: 'check the cluster ID, the namespace and the mount (edgectl cluster list)',
+      });
+    }
+    await mapBounded(nodes, opts.concurrency ?? LIST_CONCURRENCY, (name) => this.kv.deleteAll(`${nodesFolder(clusterId)}/${name}`));
+    let kubeconfigDeleted = true;
+    try {
+      await this.kv.deleteAll(adminKubeconfigPath(clusterId));
+    } catch (err) {
+      if (!isVaultError(err, 'denied')) throw err;
+      kubeconfigDeleted = false;
+    }
+    await this.kv.deleteAll(path);
+    return { nodes: nodes.length, kubeconfigDeleted };
+  }
+
+  private inNs(): string {
+    const ns = this.kv.client.config.namespace;
+    return ns === undefined ? '' : ` in namespace "${ns}"`;
+  }
+}
+
+function nodeRecord(name: string, d: Record<string, unknown>, version: number): NodeRecord {
+  const s = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return {
+    name,
+    version,
+    role: d.role === 'server' ? 'server' : 'agent',
+    hostname: s(d.hostname),
+    ip: s(d.ip),
+    rke2_version: s(d.rke2_version),
+    joined_at: s(d.joined_at),
+  };
+}
+
+// custom_metadata keys a human or another tool added: kept on update (edgectl owns only its own keys and tag.*)
+function nonEdgectlKeys(custom: Readonly<Record<string, string>>): Record<string, string> {
+  const own = new Set<string>(Object.values(METADATA_KEYS));
+  return Object.fromEntries(Object.entries(custom).filter(([k]) => !own.has(k) && !k.startsWith(TAG_PREFIX)));
+}

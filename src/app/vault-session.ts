@@ -1,0 +1,51 @@
+/**
+ * Opens Vault for a command: resolves the configuration (warnings to the UI),
+ * builds the client on the run's abort signal and clock, and the registry over
+ * the KV v2 mount. Commands call close() in a finally block.
+ */
+import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
+import { VaultClient, type VaultClientOptions } from '../adapters/vault/client.js';
+import { Kv2 } from '../adapters/vault/kv2.js';
+import type { VaultFlags } from '../cli/options.js';
+import { EdgectlError } from '../core/errors.js';
+import type { Context } from './context.js';
+import { ClusterRegistry } from './registry.js';
+
+export interface VaultSession {
+  config: VaultConfig;
+  client: VaultClient;
+  kv: Kv2;
+  registry: ClusterRegistry;
+  close(): Promise<void>;
+}
+
+/** The Vault configuration for a command that cannot run without Vault (precondition error, exit 3, when none is set). */
+export function requireVaultConfig(ctx: Context, flags: VaultFlags): VaultConfig {
+  const config = resolveVaultConfig(ctx.env, flags, ctx.homeDir, ctx.ui);
+  if (config === undefined) {
+    throw new EdgectlError('precondition', 'no Vault address: set VAULT_ADDR (or BAO_ADDR) or pass --vault-addr', {
+      hint: 'e.g. export VAULT_ADDR=https://vault.example:8200 and VAULT_TOKEN, or VAULT_ROLE_ID with VAULT_SECRET_ID',
+    });
+  }
+  return config;
+}
+
+/** A client wired to the run's context: abort on Ctrl-C, the run's clock for backoff, debug lines to the UI. */
+export function clientFor(ctx: Context, config: VaultConfig, extra: VaultClientOptions = {}): VaultClient {
+  return new VaultClient(config, {
+    signal: ctx.signal,
+    sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
+    now: () => ctx.clock.now().getTime(),
+    debug: (m) => ctx.ui.debug(m),
+    warn: (m) => ctx.ui.warn(m),
+    ...extra,
+  });
+}
+
+/** Open Vault for a command that needs it. */
+export function openVault(ctx: Context, flags: VaultFlags): VaultSession {
+  const config = requireVaultConfig(ctx, flags);
+  const client = clientFor(ctx, config);
+  const kv = new Kv2(client, config.mount);
+  return { config, client, kv, registry: new ClusterRegistry(kv), close: () => client.close() };
+}

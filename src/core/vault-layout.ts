@@ -1,0 +1,295 @@
+/**
+ * Where edgectl keeps things in Vault (KV v2), and what they hold. Pure: paths,
+ * field names, custom_metadata encoding and its KV v2 limits. Every path here
+ * is built from a validated cluster ID or node name, so none can escape rke2/.
+ *
+ *   <mount>/data/rke2/<id>                     cluster secret: token, server, state
+ *   <mount>/metadata/rke2/<id>                 custom_metadata: created_at, hostname, ip,
+ *                                              rke2_version, tag.<key> (non-secret)
+ *   <mount>/data/rke2/<id>/nodes/<node-name>   one entry per node: role, hostname, ip, …
+ *   <mount>/data/rke2-admin/<id>/kubeconfig    admin kubeconfig (separate tree, so agent
+ *                                              policies on rke2/* can never read it)
+ */
+import { parseClusterId } from './cluster-id.js';
+import { usageError } from './errors.js';
+
+/** The KV v2 mount used when neither --vault-mount nor EDGECTL_VAULT_MOUNT is set. */
+export const DEFAULT_KV_MOUNT = 'kv';
+/** The folder (inside the mount) holding one secret per cluster. */
+export const CLUSTERS_FOLDER = 'rke2';
+/** The separate folder for admin-only material (admin kubeconfig). */
+export const ADMIN_FOLDER = 'rke2-admin';
+
+/** Lifecycle of a cluster secret: `bootstrapping` while the first server installs, then `ready`. */
+export type ClusterState = 'bootstrapping' | 'ready';
+export const CLUSTER_STATES: readonly ClusterState[] = ['bootstrapping', 'ready'];
+
+/** Field names of the cluster secret's data (secret: readable only with read on data/). */
+export const CLUSTER_FIELDS = {
+  /** the full RKE2 join token (K10<ca-hash>::server:<secret>) */
+  token: 'token',
+  /** the registration URL, https://<address>:9345 */
+  server: 'server',
+  /** ClusterState */
+  state: 'state',
+  /** RFC 3339 time of the last data write, for operators reading versions */
+  updatedAt: 'updated_at',
+} as const;
+
+/** Edgectl's own custom_metadata keys on the cluster secret (non-secret). */
+export const METADATA_KEYS = {
+  createdAt: 'created_at',
+  hostname: 'hostname',
+  ip: 'ip',
+  rke2Version: 'rke2_version',
+} as const;
+
+/** User tags are stored as custom_metadata keys with this prefix, so they never collide with edgectl's keys. */
+export const TAG_PREFIX = 'tag.';
+
+/** KV v2 custom_metadata limits, as the server enforces them. */
+export const CUSTOM_METADATA_LIMITS = { maxKeys: 64, maxKeyBytes: 128, maxValueBytes: 512 } as const;
+
+/** Node roles recorded in node entries. */
+export type NodeRole = 'server' | 'agent';
+
+/** The data of a node entry at rke2/<id>/nodes/<node-name>. */
+export interface NodeEntry {
+  role: NodeRole;
+  hostname: string;
+  ip: string;
+  rke2_version: string;
+  /** RFC 3339 */
+  joined_at: string;
+}
+
+const MOUNT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// a node name is what RKE2 registers as the Kubernetes node: a lowercase DNS-1123 subdomain
+const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Why a KV mount path is unusable, or undefined. Accepts "kv", "secret", "team/kv"; not "../x" or "kv/data". */
+export function mountProblem(mount: string): string | undefined {
+  if (mount.length === 0 || mount.length > 200) return 'must be 1 to 200 characters';
+  const segments = mount.split('/');
+  for (const s of segments) {
+    if (!MOUNT_SEGMENT.test(s)) return 'segments may contain only letters, digits, "_", "." and "-" and must not start with "." or "-"';
+  }
+  return undefined;
+}
+
+/** Normalize a mount ("kv/" → "kv") and validate it (usage error when malformed). */
+export function parseMount(mount: string, source = '--vault-mount'): string {
+  const trimmed = mount.replace(/^\/+|\/+$/g, '');
+  const problem = mountProblem(trimmed);
+  if (problem !== undefined) throw usageError(`invalid KV mount ${JSON.stringify(mount.slice(0, 80))} (${source}): ${problem}`);
+  return trimmed;
+}
+
+/** Why a node name is unusable as a Vault key, or undefined. */
+export function nodeNameProblem(name: string): string | undefined {
+  if (name.length === 0 || name.length > 253) return 'must be 1 to 253 characters';
+  if (!NODE_NAME.test(name)) return 'must be a lowercase DNS name (letters, digits, "-" and "."), like node-01.example';
+  return undefined;
+}
+
+/** Validate a node name (usage error when malformed). */
+export function parseNodeName(name: string): string {
+  const problem = nodeNameProblem(name);
+  if (problem !== undefined) throw usageError(`invalid node name ${JSON.stringify(name.slice(0, 80))}: ${problem}`);
+  return name;
+}
+
+/** Path (inside the mount) of a cluster's secret: rke2/<id>. */
+export function clusterSecretPath(clusterId: string): string {
+  return `${CLUSTERS_FOLDER}/${parseClusterId(clusterId)}`;
+}
+
+/** Folder (inside the mount) holding a cluster's node entries: rke2/<id>/nodes. */
+export function nodesFolder(clusterId: string): string {
+  return `${CLUSTERS_FOLDER}/${parseClusterId(clusterId)}/nodes`;
+}
+
+/** Path (inside the mount) of one node entry: rke2/<id>/nodes/<node-name>. */
+export function nodeSecretPath(clusterId: string, nodeName: string): string {
+  return `${nodesFolder(clusterId)}/${parseNodeName(nodeName)}`;
+}
+
+/** Path (inside the mount) reserved for a cluster's admin kubeconfig: rke2-admin/<id>/kubeconfig. */
+export function adminKubeconfigPath(clusterId: string): string {
+  return `${ADMIN_FOLDER}/${parseClusterId(clusterId)}/kubeconfig`;
+}
+
+/** The KV v2 API path of a secret's data: <mount>/data/<path>. */
+export function kvDataPath(mount: string, path: string): string {
+  return `${mount}/data/${path}`;
+}
+
+/** The KV v2 API path of a secret's metadata: <mount>/metadata/<path>. */
+export function kvMetadataPath(mount: string, path: string): string {
+  return `${mount}/metadata/${path}`;
+}
+
+/** The non-secret facts stored as custom_metadata of a cluster secret. */
+export interface ClusterMetadata {
+  createdAt: string | undefined;
+  hostname: string | undefined;
+  ip: string | undefined;
+  rke2Version: string | undefined;
+  tags: Record<string, string>;
+}
+
+const encoder = new TextEncoder();
+const utf8Length = (s: string): number => encoder.encode(s).length;
+// Go's unicode.IsPrint, which the KV v2 backend applies: letters, marks, numbers,
+// punctuation, symbols and the ASCII space; no control or other space characters
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
+
+/** Every way a custom_metadata map breaks the KV v2 limits (empty when it is fine). */
+export function customMetadataProblems(meta: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const keys = Object.keys(meta);
+  const { maxKeys, maxKeyBytes, maxValueBytes } = CUSTOM_METADATA_LIMITS;
+  if (keys.length > maxKeys) {
+    problems.push(`${keys.length} custom_metadata keys, KV v2 allows at most ${maxKeys} (edgectl uses up to 4 itself, so at most ${maxKeys - 4} tags)`);
+  }
+  for (const key of keys) {
+    const shown = displayKey(key);
+    const value = meta[key] ?? '';
+    const kb = utf8Length(key);
+    if (kb < 1 || kb > maxKeyBytes) problems.push(`${shown}: key is ${kb} bytes, must be 1 to ${maxKeyBytes}`);
+    else if (!PRINTABLE.test(key)) problems.push(`${shown}: key contains unprintable characters`);
+    const vb = utf8Length(value);
+    if (vb < 1 || vb > maxValueBytes) problems.push(`${shown}: value is ${vb} bytes, must be 1 to ${maxValueBytes}`);
+    else if (!PRINTABLE.test(value)) problems.push(`${shown}: value contains unprintable characters (tabs, newlines, control characters)`);
+  }
+  return problems;
+}
+
+function displayKey(key: string): string {
+  const quote = (k: string): string => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k);
+  return key.startsWith(TAG_PREFIX) ? `tag ${quote(key.slice(TAG_PREFIX.length))}` : `metadata key ${quote(key)}`;
+}
+
+/** Throw one usage error (exit 2) listing every limit a custom_metadata map breaks. */
+export function assertCustomMetadata(meta: Readonly<Record<string, string>>): void {
+  const problems = customMetadataProblems(meta);
+  if (problems.length > 0) {
+    throw usageError(
+      `cluster metadata exceeds the KV v2 custom_metadata limits: ${problems.join('; ')}`,
+      `at most ${CUSTOM_METADATA_LIMITS.maxKeys} keys in all; each tag value 1 to ${CUSTOM_METADATA_LIMITS.maxValueBytes} printable bytes`,
+    );
+  }
+}
+
+/** Encode cluster metadata as custom_metadata (undefined facts are omitted; tags get the tag. prefix) and check the limits. */
+export function encodeClusterMetadata(meta: Partial<ClusterMetadata>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (meta.createdAt !== undefined) out[METADATA_KEYS.createdAt] = meta.createdAt;
+  if (meta.hostname !== undefined) out[METADATA_KEYS.hostname] = meta.hostname;
+  if (meta.ip !== undefined) out[METADATA_KEYS.ip] = meta.ip;
+  if (meta.rke2Version !== undefined) out[METADATA_KEYS.rke2Version] = meta.rke2Version;
+  for (const [key, value] of Object.entries(meta.tags ?? {})) out[`${TAG_PREFIX}${key}`] = value;
+  assertCustomMetadata(out);
+  return out;
+}
+
+/** Decode custom_metadata of a cluster secret (null or missing keys become undefined; unknown keys are ignored). */
+export function decodeClusterMetadata(custom: Readonly<Record<string, string>> | null | undefined): ClusterMetadata {
+  const c = custom ?? {};
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(c)) {
+    if (key.startsWith(TAG_PREFIX) && key.length > TAG_PREFIX.length) tags[key.slice(TAG_PREFIX.length)] = value;
+  }
+  return {
+    createdAt: c[METADATA_KEYS.createdAt],
+    hostname: c[METADATA_KEYS.hostname],
+    ip: c[METADATA_KEYS.ip],
+    rke2Version: c[METADATA_KEYS.rke2Version],
+    tags: sortedRecord(tags),
+  };
+}
+
+/**
+ * The JSON merge patch turning custom_metadata `current` into `next`: changed
+ * and new keys with their value, removed keys as null. Checks the merged result
+ * against the limits (the server checks only the patch itself).
+ */
+export function customMetadataPatch(
+  current: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+): Record<string, string | null> {
+  assertCustomMetadata(next);
+  const patch: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(next)) if (current[key] !== value) patch[key] = value;
+  for (const key of Object.keys(current)) if (!(key in next)) patch[key] = null;
+  return patch;
+}
+
+/** True when tags contain every key=value of the filter. */
+export function tagsMatch(tags: Readonly<Record<string, string>>, filter: ReadonlyArray<readonly [string, string]>): boolean {
+  return filter.every(([key, value]) => tags[key] === value);
+}
+
+/** Collect key=value pairs into a record; a repeated key is a usage error. */
+export function tagsFromPairs(pairs: ReadonlyArray<readonly [string, string]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (key in out) throw usageError(`tag ${JSON.stringify(key)} given twice`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Parse a cluster secret's state field (unknown values are reported as they are, never guessed). */
+export function isClusterState(value: unknown): value is ClusterState {
+  return typeof value === 'string' && (CLUSTER_STATES as readonly string[]).includes(value);
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A capability requirement: the token needs `capabilities` on `path` for `purpose`. */
+export interface CapabilityNeed {
+  path: string;
+  capabilities: readonly string[];
+  purpose: string;
+  /** the policy path that grants it for every cluster (for the fix text) */
+  policyPath: string;
+}
+
+/**
+ * What edgectl's cluster commands need on one cluster's paths (a server
+ * registering, an operator listing): create/read/update on the data, read and
+ * patch on the metadata, list on the folder. A probe node name stands for any node.
+ */
+export function clusterCapabilityNeeds(mount: string, clusterId: string, probeNode = 'probe-node'): CapabilityNeed[] {
+  const id = parseClusterId(clusterId);
+  return [
+    { path: kvDataPath(mount, clusterSecretPath(id)), capabilities: ['create', 'read', 'update'], purpose: 'register and update the cluster secret', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
+    { path: kvMetadataPath(mount, clusterSecretPath(id)), capabilities: ['read', 'patch'], purpose: 'cluster metadata (created_at, hostname, ip, tags)', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
+    { path: kvDataPath(mount, nodeSecretPath(id, probeNode)), capabilities: ['create', 'read', 'update'], purpose: 'node entries', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
+    { path: kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`), capabilities: ['list'], purpose: 'cluster list', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
+  ];
+}
+
+/** The capabilities of `needed` that `granted` (as sys/capabilities-self reports it) lacks; "root" grants all, "deny" none. */
+export function missingCapabilities(granted: readonly string[], needed: readonly string[]): string[] {
+  if (granted.includes('root')) return [];
+  if (granted.includes('deny')) return [...needed];
+  return needed.filter((c) => !granted.includes(c));
+}
+
+/** HCL policy stanzas granting the missing capabilities, merged per policy path. */
+export function policyFix(missing: ReadonlyArray<{ policyPath: string; capabilities: readonly string[] }>): string {
+  const byPath = new Map<string, Set<string>>();
+  for (const m of missing) {
+    const set = byPath.get(m.policyPath) ?? new Set<string>();
+    for (const c of m.capabilities) set.add(c);
+    byPath.set(m.policyPath, set);
+  }
+  const order = ['create', 'read', 'update', 'patch', 'delete', 'list'];
+  return [...byPath]
+    .map(([path, caps]) => `path "${path}" { capabilities = [${order.filter((c) => caps.has(c)).map((c) => `"${c}"`).join(', ')}] }`)
+    .join('\n');
+}

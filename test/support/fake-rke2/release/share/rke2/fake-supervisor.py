@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Fake RKE2 supervisor for edgectl tests. NOT part of RKE2.
+
+serve  --port P --cert C --key K --ca CA --ca-key CAKEY --token-file T --ready-file R
+    HTTPS on 0.0.0.0:P with the certificate C (signed by CA). Endpoints:
+      GET /cacerts                   the cluster CA PEM, byte for byte (its sha256 is in the token)
+      GET /ping                      "pong"
+      GET /v1-rke2/server-bootstrap  Basic auth server:<password> -> JSON with the CA cert and key
+                                     (a joining server needs them, as with real RKE2)
+      GET /v1-rke2/connect           Basic auth node:<password> or server:<password> -> "ok"
+    The password is read from the token file on every request, so `rke2 token rotate`
+    takes effect at once. R is written once the socket listens.
+
+fetch URL OUT
+    GET URL without verifying TLS (as RKE2 does for /cacerts before pinning) and write the body.
+
+auth-get URL USER OUT
+    GET URL with Basic auth USER:<password>; the password is read from stdin, never argv.
+    Exit 2 on 401/403, 1 on other failures.
+"""
+import base64
+import hmac
+import http.server
+import json
+import os
+import socket
+import socketserver
+import ssl
+import sys
+import urllib.error
+import urllib.request
+
+
+def token_password(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            token = f.read().strip()
+    except OSError:
+        return None
+    marker = "::server:"
+    if token.startswith("K10") and marker in token:
+        return token.split(marker, 1)[1]
+    return token or None
+
+
+def serve(args):
+    opts = dict(zip(args[::2], args[1::2]))
+    port = int(opts["--port"])
+    with open(opts["--ca"], "rb") as f:
+        ca_pem = f.read()
+    with open(opts["--ca-key"], "rb") as f:
+        ca_key = f.read()
+    token_file = opts["--token-file"]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *a):
+            sys.stderr.write("fake-supervisor: %s %s\n" % (self.address_string(), fmt % a))
+
+        def reply(self, code, body, ctype="text/plain"):
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def authorized(self, users):
+            password = token_password(token_file)
+            header = self.headers.get("Authorization", "")
+            if password is None or not header.startswith("Basic "):
+                return False
+            try:
+                user, _, given = base64.b64decode(header[6:]).decode().partition(":")
+            except ValueError:
+                return False
+            return user in users and hmac.compare_digest(given, password)
+
+        def do_GET(self):  # noqa: N802 (http.server API)
+            if self.path == "/cacerts":
+                self.reply(200, ca_pem)
+            elif self.path == "/ping":
+                self.reply(200, b"pong")
+            elif self.path == "/v1-rke2/server-bootstrap":
+                if not self.authorized({"server"}):
+                    self.reply(401, b"unauthorized")
+                    return
+                body = json.dumps({"ca.crt": ca_pem.decode(), "ca.key": ca_key.decode()})
+                self.reply(200, body.encode(), "application/json")
+            elif self.path == "/v1-rke2/connect":
+                if not self.authorized({"server", "node"}):
+                    self.reply(401, b"unauthorized")
+                    return
+                self.reply(200, b"ok")
+            else:
+                self.reply(404, b"not found")
+
+    class Server(http.server.ThreadingHTTPServer):
+        def server_bind(self):
+            # HTTPServer.server_bind resolves the host name (getfqdn), which waits for DNS
+            # timeouts on a simulated host with a route but no resolver.
+            socketserver.TCPServer.server_bind(self)
+            self.server_name = "fake-rke2"
+            self.server_port = self.server_address[1]
+
+    httpd = Server(("0.0.0.0", port), Handler)
+    httpd.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(opts["--cert"], opts["--key"])
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    with open(opts["--ready-file"], "w", encoding="utf-8") as f:
+        f.write("%d\n" % os.getpid())
+    httpd.serve_forever()
+
+
+def insecure_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def fetch(url, out, headers=None):
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, context=insecure_context(), timeout=3) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as e:
+        sys.stderr.write("fake-supervisor: %s: HTTP %d\n" % (url, e.code))
+        return 2 if e.code in (401, 403) else 1
+    except (urllib.error.URLError, OSError, socket.timeout) as e:
+        sys.stderr.write("fake-supervisor: %s: %s\n" % (url, e))
+        return 1
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(body)
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "serve":
+        serve(argv[2:])
+        return 0
+    if len(argv) == 4 and argv[1] == "fetch":
+        return fetch(argv[2], argv[3])
+    if len(argv) == 5 and argv[1] == "auth-get":
+        password = sys.stdin.read().strip()
+        cred = base64.b64encode(("%s:%s" % (argv[3], password)).encode()).decode()
+        return fetch(argv[2], argv[4], {"Authorization": "Basic " + cred})
+    sys.stderr.write(__doc__)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
