@@ -44,8 +44,17 @@ export function clientFor(ctx: Context, config: VaultConfig, extra: VaultClientO
 
 /** Open Vault for a command that needs it. */
 export function openVault(ctx: Context, flags: VaultFlags): VaultSession {
-  const config = requireVaultConfig(ctx, flags);
+  return sessionFor(ctx, requireVaultConfig(ctx, flags));
+}
+
+function sessionFor(ctx: Context, config: VaultConfig): VaultSession {
   const client = clientFor(ctx, config);
   const kv = new Kv2(client, config.mount);
   return { config, client, kv, registry: new ClusterRegistry(kv), close: () => client.close() };
+}
+
+/** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */
+export function openVaultIfConfigured(ctx: Context, flags: VaultFlags): VaultSession | undefined {
+  const config = resolveVaultConfig(ctx.env, flags, ctx.homeDir, ctx.ui);
+  return config === undefined ? undefined : sessionFor(ctx, config);
 }

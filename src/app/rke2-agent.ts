@@ -1,0 +1,131 @@
+/**
+ * `edgectl rke2 agent`: join a cluster as an agent. With --cluster-id the
+ * token and server URL come from Vault; the server's CA is checked against
+ * the token's hash before anything is installed.
+ */
+import { verifyServerCa } from '../adapters/host/ca-check.js';
+import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
+import type { AgentInput } from '../cli/commands/rke2.js';
+import { EdgectlError, usageError } from '../core/errors.js';
+import { HOST_PATHS } from '../core/host-paths.js';
+import { installOptionProblems } from '../core/install-options.js';
+import { parseJoinToken } from '../core/rke2-token.js';
+import { type Context, writeJson, writeOut } from './context.js';
+import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
+import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
+import { readTokenSource } from './token-input.js';
+import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+/** Run `rke2 agent`. */
+export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
+  const problems = installOptionProblems(input.install);
+  if (input.token !== undefined && input.server === undefined) problems.push('a join token (--token, --token-file, --token-stdin) needs --server URL');
+  if (input.token === undefined && input.clusterId === undefined && input.server !== undefined && input.noVault) problems.push('--server without Vault needs --token-file or --token-stdin');
+  if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 agent --help');
+  if (!input.dryRun) requireRoot('edgectl rke2 agent');
+
+  const host = hostName().toLowerCase();
+  const address = primaryAddress() ?? '127.0.0.1';
+  const nodeName = nodeNameFor(input.install.nodeName, host);
+  const localId = await readLocalClusterId();
+  if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
+    throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
+      hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
+    });
+  }
+
+  let token: string;
+  let server: string;
+  const clusterId = input.clusterId ?? localId;
+  let store: VaultSession | undefined;
+  if (input.token !== undefined) {
+    token = await readTokenSource(ctx, input.token);
+    server = input.server as string; // validated above
+  } else {
+    store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+    if (store === undefined) {
+      throw usageError('without Vault, an agent needs --server URL and --token-file FILE (or --token-stdin)', 'or set VAULT_ADDR and pass --cluster-id');
+    }
+    if (clusterId === undefined) throw usageError('--cluster-id is required (e.g. --cluster-id rke2-abc12345)');
+    try {
+      await verifyVaultAccess(store);
+      const record = await findCluster(store, clusterId);
+      if (record === undefined) {
+        throw new EdgectlError('vaultState', `cluster ${clusterId} is not registered in ${describeVault(store)}`, {
+          hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
+        });
+      }
+      if (record.state !== 'ready' || record.token.reveal() === '' || record.server === '') {
+        throw new EdgectlError('vaultState', `cluster ${clusterId} is still bootstrapping on ${record.metadata.hostname ?? 'its first server'}`, {
+          hint: 'wait until its first server is ready, then re-run',
+        });
+      }
+      token = record.token.reveal();
+      server = input.server ?? record.server;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  try {
+    await joinAsAgent(ctx, input, { store, token, server, clusterId, localId, host, address, nodeName });
+  } finally {
+    await store?.close();
+  }
+}
+
+interface AgentFacts {
+  store: VaultSession | undefined;
+  token: string;
+  server: string;
+  clusterId: string | undefined;
+  localId: string | undefined;
+  host: string;
+  address: string;
+  nodeName: string;
+}
+
+async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Promise<void> {
+  const { store, token, server, clusterId, localId, host, address, nodeName } = f;
+
+  const steps: Step[] = [];
+  const { caHash } = parseJoinToken(token);
+  if (input.skipCaCheck) {
+    ctx.ui.warn('--skip-ca-check: joining without checking that the server is the cluster the token belongs to');
+  } else if (caHash === undefined) {
+    ctx.ui.warn('the join token has no CA hash (not in K10 form); the server CA cannot be checked');
+  } else {
+    steps.push({
+      id: 'ca-check',
+      title: `Check the server CA at ${server}`,
+      plan: [`GET ${server}/cacerts and compare its sha256 with the token's CA hash`],
+      run: async () => {
+        await verifyServerCa(server, caHash);
+      },
+    });
+  }
+  if (clusterId !== undefined) steps.push(persistClusterIdStep(clusterId, localId));
+  steps.push(installStep(ctx, 'agent', input.install, { server, token }));
+  if (store !== undefined && clusterId !== undefined) {
+    const id = clusterId;
+    steps.push(recordNodeStep(store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address)));
+  }
+
+  const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;
+  if (input.dryRun) {
+    if (input.output === 'json') {
+      writeJson(ctx, { dry_run: true, cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, plan: describePlan(steps) });
+    } else {
+      printPlan(ctx, `Plan for edgectl rke2 agent${clusterId ? ` (cluster ${clusterId})` : ''}:`, steps);
+    }
+    return;
+  }
+  const results = await executePlan(ctx, steps);
+  if (input.output === 'json') {
+    writeJson(ctx, { cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, rke2_version: (await rke2VersionOnHost(ctx)) ?? null, steps: results });
+    return;
+  }
+  if (clusterId !== undefined) writeOut(ctx, clusterId);
+  ctx.ui.info(`This host joined ${clusterId ? `cluster ${clusterId}` : 'the cluster'} as agent ${nodeName} via ${server}.`);
+}

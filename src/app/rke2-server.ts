@@ -1,0 +1,243 @@
+/**
+ * `edgectl rke2 server` / `rke2 add-master`: bootstrap a new cluster (token
+ * published to Vault), join an existing one as another server (token from
+ * Vault, or from --token-file/--token-stdin without Vault), or bootstrap with
+ * no Vault at all. The order of steps is chosen so that a crash at any point
+ * leaves a state the same command completes on re-run.
+ */
+import { writeFileAtomic, removeFile } from '../adapters/host/files.js';
+import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
+import type { ServerInput } from '../cli/commands/rke2.js';
+import { generateClusterId } from '../core/cluster-id.js';
+import { EdgectlError, usageError } from '../core/errors.js';
+import { HOST_PATHS, registrationUrl } from '../core/host-paths.js';
+import { installOptionProblems } from '../core/install-options.js';
+import { Secret } from '../core/secret.js';
+import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
+import { type Context, writeJson, writeOut } from './context.js';
+import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import type { ClusterRecord } from './registry.js';
+import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
+import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
+import { readTokenSource } from './token-input.js';
+import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
+
+/** Run `rke2 server` or `rke2 add-master`. */
+export async function runServer(ctx: Context, input: ServerInput): Promise<void> {
+  validateServerInput(input);
+  if (!input.dryRun) requireRoot(`edgectl rke2 ${input.mode}`);
+
+  const host = hostName().toLowerCase();
+  const localId = await readLocalClusterId();
+  if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
+    throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
+      hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
+    });
+  }
+  const address = input.advertiseAddress ?? input.install.tlsSan[0] ?? primaryAddress();
+  if (address === undefined) {
+    throw new EdgectlError('precondition', 'cannot determine this host\'s address for the registration URL', { hint: 'pass --advertise-address ADDR' });
+  }
+  const install = { ...input.install };
+  if (input.advertiseAddress !== undefined && !install.tlsSan.includes(input.advertiseAddress)) {
+    install.tlsSan = [...install.tlsSan, input.advertiseAddress];
+  }
+  const nodeName = nodeNameFor(install.nodeName, host);
+
+  // --token (with --server): join without Vault, as in the original design
+  if (input.token !== undefined) {
+    const token = await readTokenSource(ctx, input.token);
+    const server = input.server as string; // validated: a token needs --server
+    const steps: Step[] = [];
+    if (input.clusterId !== undefined) steps.push(persistClusterIdStep(input.clusterId, localId));
+    steps.push(installStep(ctx, 'server', install, { server, token }));
+    await finish(ctx, input, { mode: 'join', clusterId: input.clusterId ?? localId, server, store: undefined, steps });
+    return;
+  }
+
+  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  try {
+    await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install });
+  } finally {
+    await store?.close();
+  }
+}
+
+interface HostFacts {
+  store: VaultSession | undefined;
+  localId: string | undefined;
+  host: string;
+  address: string;
+  nodeName: string;
+  install: ServerInput['install'];
+}
+
+async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFacts): Promise<void> {
+  const { store, localId, host, address, nodeName, install } = facts;
+  if (store === undefined) {
+    if (input.mode === 'add-master' || input.clusterId !== undefined && localId === undefined && input.server !== undefined) {
+      throw usageError('joining an existing cluster needs Vault (VAULT_ADDR) or --server with --token-file/--token-stdin');
+    }
+    if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
+    const clusterId = input.clusterId ?? localId ?? generateClusterId();
+    const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
+    await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registrationUrl(address), store: undefined, steps });
+    return;
+  }
+
+  // Vault is configured: it must answer before anything on the host changes
+  await verifyVaultAccess(store);
+  const wantedId = input.clusterId ?? localId;
+  const record = wantedId === undefined ? undefined : await findCluster(store, wantedId);
+  const bootstrapHost = record?.metadata.hostname;
+
+  if (record !== undefined && record.state === 'ready' && !(bootstrapHost === host && localId === record.id)) {
+    // an existing cluster: join it as another server
+    const server = input.server ?? record.server;
+    const token = record.token.reveal();
+    if (token === '' || server === '') {
+      throw new EdgectlError('vaultState', `cluster ${record.id} in Vault has no token or server URL`, { hint: 'its bootstrap did not finish; re-run edgectl rke2 server on its first server' });
+    }
+    const steps = [
+      persistClusterIdStep(record.id, localId),
+      installStep(ctx, 'server', install, { server, token }),
+      recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address)),
+    ];
+    await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
+    return;
+  }
+  if (input.mode === 'add-master') {
+    if (record === undefined) {
+      throw new EdgectlError('vaultState', `cluster ${wantedId ?? '(none given)'} is not registered in ${describeVault(store)}`, {
+        hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
+      });
+    }
+    throw new EdgectlError('vaultState', `cluster ${record.id} is still bootstrapping on ${bootstrapHost ?? 'another host'}`, { hint: 'wait until its first server is ready, then re-run' });
+  }
+  if (record !== undefined && bootstrapHost !== host) {
+    throw new EdgectlError('vaultState', `cluster ${record.id} is being bootstrapped by host ${bootstrapHost ?? '(unknown)'}`, {
+      hint: 'wait until it is ready and re-run this command to join it as another server',
+    });
+  }
+  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, nodeName, install });
+}
+
+interface BootstrapFacts {
+  record: ClusterRecord | undefined;
+  clusterId: string;
+  localId: string | undefined;
+  host: string;
+  address: string;
+  nodeName: string;
+  install: ServerInput['install'];
+}
+
+async function bootstrapWithVault(ctx: Context, input: ServerInput, store: VaultSession, f: BootstrapFacts): Promise<void> {
+  const server = registrationUrl(f.address);
+  const wroteIdFile = f.localId === undefined;
+  const path = clusterApiPath(store, f.clusterId);
+  const steps: Step[] = [persistClusterIdStep(f.clusterId, f.localId)];
+  if (f.record === undefined) {
+    steps.push({
+      id: 'vault-register',
+      title: `Register cluster ${f.clusterId} in Vault`,
+      plan: [`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, 'custom_metadata: created_at, hostname, ip, rke2_version, tags'],
+      run: async () => {
+        try {
+          await store.registry.registerCluster({
+            id: f.clusterId,
+            token: new Secret(''), // the token exists only once RKE2 has started
+            server,
+            state: 'bootstrapping',
+            createdAt: ctx.clock.now(),
+            hostname: f.host,
+            ip: f.address,
+            rke2Version: f.install.version ?? 'pending',
+            tags: tagsFromPairs(input.tags),
+          });
+        } catch (err) {
+          // lost a race for this ID: leave the host as it was
+          if (wroteIdFile) await removeFile(HOST_PATHS.clusterIdFile);
+          throw err;
+        }
+      },
+    });
+  }
+  steps.push(installStep(ctx, 'server', f.install, undefined));
+  steps.push({
+    id: 'vault-publish',
+    title: 'Store the join token in Vault',
+    plan: [`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`, `update ${path} with check-and-set: token, server, state=ready`, 'custom_metadata: rke2_version'],
+    run: async () => {
+      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+      if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
+      const current = await findCluster(store, f.clusterId);
+      if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
+      const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
+      if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version) {
+        await store.registry.updateCluster(
+          current,
+          { state: 'ready', server, token: new Secret(token), ...(rke2Version === undefined ? {} : { metadata: { rke2Version } }) },
+          ctx.clock.now(),
+        );
+      }
+    },
+  });
+  steps.push(recordNodeStep(store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address)));
+  await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
+}
+
+interface Outcome {
+  mode: ServerMode;
+  clusterId: string | undefined;
+  server: string;
+  store: VaultSession | undefined;
+  steps: Step[];
+}
+
+async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<void> {
+  const vaultPath = o.store !== undefined && o.clusterId !== undefined ? clusterApiPath(o.store, o.clusterId) : null;
+  if (input.dryRun) {
+    if (input.output === 'json') {
+      writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
+    } else {
+      printPlan(ctx, `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`, o.steps);
+    }
+    return;
+  }
+  const results = await executePlan(ctx, o.steps);
+  const rke2Version = (await rke2VersionOnHost(ctx)) ?? null;
+  if (input.output === 'json') {
+    writeJson(ctx, { cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, rke2_version: rke2Version, steps: results });
+    return;
+  }
+  if (o.clusterId !== undefined) writeOut(ctx, o.clusterId);
+  const vaultFlagsText = [
+    input.vault.vaultNamespace !== undefined ? ` --vault-namespace ${input.vault.vaultNamespace}` : '',
+    input.vault.vaultMount !== undefined ? ` --vault-mount ${input.vault.vaultMount}` : '',
+  ].join('');
+  if (o.mode === 'bootstrap') {
+    ctx.ui.info(`Cluster ${o.clusterId} is ready; its join token is in Vault at ${vaultPath}.`);
+    ctx.ui.info(`Join agents with:\n  sudo -E edgectl rke2 agent --cluster-id ${o.clusterId}${vaultFlagsText}`);
+    ctx.ui.info(`Add servers with:\n  sudo -E edgectl rke2 server --cluster-id ${o.clusterId}${vaultFlagsText}`);
+  } else if (o.mode === 'bootstrap-local') {
+    ctx.ui.info(`Cluster ${o.clusterId} is ready. The join token was NOT stored in Vault; it is only on this host at ${HOST_PATHS.serverTokenFile}.`);
+    ctx.ui.info(`To join a node by hand: copy that file to the node as a root-owned 0600 file (e.g. /root/rke2-token), then run there:\n  sudo edgectl rke2 agent --server ${o.server} --token-file /root/rke2-token`);
+  } else {
+    ctx.ui.info(`This host joined ${o.clusterId ? `cluster ${o.clusterId}` : 'the cluster'} as a server via ${o.server}.`);
+  }
+}
+
+function validateServerInput(input: ServerInput): void {
+  const problems = installOptionProblems(input.install);
+  if (input.token !== undefined && input.server === undefined) problems.push('a join token (--token, --token-file, --token-stdin) needs --server URL of an existing server');
+  if (input.server !== undefined && input.token === undefined && input.clusterId === undefined) {
+    problems.push('--server needs --cluster-id ID (token from Vault) or a join token (--token-file/--token-stdin)');
+  }
+  if (input.mode === 'add-master' && input.clusterId === undefined && input.token === undefined) problems.push('add-master needs --cluster-id ID (or --server with a join token)');
+  if (input.tags.length > 0 && input.token !== undefined) problems.push('--tag applies only when bootstrapping a new cluster');
+  problems.push(...customMetadataProblems(Object.fromEntries(input.tags.map(([k, v]) => [`tag.${k}`, v]))));
+  if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 server --help');
+}

@@ -1,0 +1,85 @@
+/**
+ * Steps shared by `rke2 server`, `rke2 agent` and the day-2 commands: persist
+ * the cluster ID, run the embedded rke2.sh, record this node in Vault.
+ */
+import { writeFileAtomic } from '../adapters/host/files.js';
+import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import { HOST_PATHS } from '../core/host-paths.js';
+import { type InstallOptions, installOptionArgs } from '../core/install-options.js';
+import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
+import type { Context } from './context.js';
+import type { Step } from './plan.js';
+import { nodeApiPath } from './rke2-vault.js';
+import type { VaultSession } from './vault-session.js';
+
+/** The node name used in Vault: --node-name, else the lowercased host name. */
+export function nodeNameFor(nodeName: string | undefined, host: string): string {
+  return (nodeName ?? host).toLowerCase();
+}
+
+/** Write /etc/edgectl/cluster-id atomically (one line, 0644); nothing to do when it already holds the ID. */
+export function persistClusterIdStep(clusterId: string, localId: string | undefined): Step {
+  const same = localId === clusterId;
+  return {
+    id: 'cluster-id',
+    title: same ? `Cluster ID ${clusterId} already in ${HOST_PATHS.clusterIdFile}` : `Persist cluster ID ${clusterId}`,
+    plan: same ? ['nothing to change'] : [`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`],
+    run: async () => {
+      if (!same) await writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644);
+    },
+  };
+}
+
+/** Arguments of `rke2.sh server|agent`; a join token goes to stdin (--token-file -), never into argv. */
+export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions, join: { server: string } | undefined): string[] {
+  const args: string[] = [role, ...installOptionArgs(install)];
+  if (join !== undefined) args.push('--server', join.server, '--token-file', '-');
+  return args;
+}
+
+/** Install/configure/start RKE2 through the embedded script. */
+export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server: string; token: string } | undefined): Step {
+  const args = scriptArgsFor(role, install, join);
+  return {
+    id: 'install',
+    title: `Install and start RKE2 ${role}`,
+    plan: [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (join token on stdin)' : ''}`],
+    ownProgress: true,
+    run: async () => {
+      await runEmbeddedScript(ctx, {
+        script: 'rke2.sh',
+        args,
+        title: `rke2.sh ${role}`,
+        ...(join !== undefined ? { stdinSecret: `${join.token}\n` } : {}),
+      });
+    },
+  };
+}
+
+/** The installed RKE2 version, from `rke2.sh status --json`, or undefined. */
+export async function rke2VersionOnHost(ctx: Context): Promise<string | undefined> {
+  try {
+    const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status' });
+    const status = JSON.parse(r.stdout) as { version?: unknown };
+    return typeof status.version === 'string' ? status.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This node's entry for Vault. */
+export async function nodeEntry(ctx: Context, role: NodeRole, host: string, ip: string): Promise<NodeEntry> {
+  return { role, hostname: host, ip, rke2_version: (await rke2VersionOnHost(ctx)) ?? 'unknown', joined_at: ctx.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+}
+
+/** Record this node under the cluster in Vault (one entry per node). */
+export function recordNodeStep(store: VaultSession, clusterId: string, nodeName: string, entry: () => Promise<NodeEntry>): Step {
+  return {
+    id: 'vault-node',
+    title: `Record node ${nodeName} in Vault`,
+    plan: [`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`],
+    run: async () => {
+      await store.registry.recordNode(clusterId, nodeName, await entry());
+    },
+  };
+}
