@@ -47,5 +47,5 @@ export function openVault(ctx: Context, flags: VaultFlags): VaultSession {
   const config = requireVaultConfig(ctx, flags);
   const client = clientFor(ctx, config);
   const kv = new Kv2(client, config.mount);
-  return { config, client, kv, registry: new ClusterRegistry(kv), close: () => client.close() };
+  return { config, client, kv, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
 }
