@@ -26,7 +26,7 @@ import {
   parseNodeName,
   tagsMatch,
 } from '../core/vault-layout.js';
-import type { Kv2 } from '../adapters/vault/kv2.js';
+import type { Kv2, KvMetadata } from '../adapters/vault/kv2.js';
 import { VaultError, isVaultError } from '../adapters/vault/errors.js';
 
 /** Default bound on concurrent metadata reads when listing (fast for 10,000 clusters, gentle on Vault). */
@@ -87,6 +87,16 @@ export interface ClusterSummary {
   deleted: boolean;
 }
 
+export interface ListClustersOptions {
+  /** only clusters carrying every one of these tags */
+  tags?: ReadonlyArray<readonly [string, string]>;
+  /** bound on concurrent metadata reads when reading per cluster (default LIST_CONCURRENCY) */
+  concurrency?: number;
+  /** auto: detailed-metadata when the server offers it, else per cluster; the others force one way */
+  method?: 'auto' | 'detailed-metadata' | 'per-cluster';
+  signal?: AbortSignal;
+}
+
 /** KV bookkeeping of a cluster secret, for `cluster show`. */
 export interface ClusterHistory {
   currentVersion: number;
@@ -106,8 +116,15 @@ export interface NodeRecord extends NodeEntry {
 export class ClusterRegistry {
   readonly kv: Kv2;
 
-  constructor(kv: Kv2) {
+  readonly #debug: (message: string) => void;
+
+  constructor(kv: Kv2, opts: { debug?: (message: string) => void } = {}) {
     this.kv = kv;
+    this.#debug = opts.debug ?? (() => undefined);
+  }
+
+  private debug(message: string): void {
+    this.#debug(`registry: ${message}`);
   }
 
   /**
@@ -285,37 +302,36 @@ export class ClusterRegistry {
   }
 
   /**
-   * Every cluster under rke2/, with its metadata: one LIST, then the metadata of
-   * each cluster fetched concurrently (bounded). LIST returns "id" for the
-   * cluster secret and "id/" for its node folder: only the former is a cluster.
-   * Only metadata is read, so no join token crosses the wire.
+   * Every cluster under rke2/, with its metadata (never a token). On OpenBao, one
+   * detailed-metadata LIST per 1,000 keys carries every key's metadata; where
+   * that endpoint is missing (HashiCorp Vault) or not granted, one LIST and then
+   * each cluster's metadata read concurrently, at most `concurrency` at once.
+   * LIST returns "id" for the cluster secret and "id/" for the folder of its
+   * node entries: only the former is a cluster.
    */
-  async listClusters(opts: { tags?: ReadonlyArray<readonly [string, string]>; concurrency?: number; signal?: AbortSignal } = {}): Promise<ClusterSummary[]> {
-    const keys = await this.kv.list(CLUSTERS_FOLDER);
-    const ids = keys.filter((k) => !k.endsWith('/') && clusterIdProblem(k) === undefined);
-    const summaries = await mapBounded(
-      ids,
-      opts.concurrency ?? LIST_CONCURRENCY,
-      async (id) => {
-        const meta = await this.kv.readMetadata(clusterSecretPath(id));
-        if (meta === undefined) return undefined; // deleted between LIST and read
-        const m = decodeClusterMetadata(meta.customMetadata);
-        const current = meta.versions[String(meta.currentVersion)];
-        const summary: ClusterSummary = {
-          id,
-          createdAt: m.createdAt,
-          hostname: m.hostname,
-          ip: m.ip,
-          rke2Version: m.rke2Version,
-          tags: m.tags,
-          currentVersion: meta.currentVersion,
-          updatedTime: meta.updatedTime,
-          deleted: current === undefined || current.deletionTime !== '' || current.destroyed,
-        };
-        return summary;
-      },
-      opts.signal,
-    );
+  async listClusters(opts: ListClustersOptions = {}): Promise<ClusterSummary[]> {
+    const method = opts.method ?? 'auto';
+    let summaries: Array<ClusterSummary | undefined> | undefined;
+    if (method !== 'per-cluster') {
+      const detailed = await this.kv.listDetailed(CLUSTERS_FOLDER);
+      if (detailed === undefined && method === 'detailed-metadata') {
+        throw new VaultError('bad-request', `${this.kv.mount}/detailed-metadata/ is not available (not OpenBao, or the policy lacks list on it)`);
+      }
+      if (detailed !== undefined) summaries = detailed.filter((e) => isClusterKey(e.key)).map((e) => summarize(e.key, e.metadata));
+      else this.debug('detailed-metadata LIST unavailable; reading each cluster\'s metadata');
+    }
+    if (summaries === undefined) {
+      const ids = (await this.kv.list(CLUSTERS_FOLDER)).filter(isClusterKey);
+      summaries = await mapBounded(
+        ids,
+        opts.concurrency ?? LIST_CONCURRENCY,
+        async (id) => {
+          const meta = await this.kv.readMetadata(clusterSecretPath(id));
+          return meta === undefined ? undefined : summarize(id, meta); // undefined: deleted between LIST and read
+        },
+        opts.signal,
+      );
+    }
     const filter = opts.tags ?? [];
     return summaries.filter((s): s is ClusterSummary => s !== undefined && tagsMatch(s.tags, filter));
   }
@@ -354,6 +370,24 @@ export class ClusterRegistry {
     const ns = this.kv.client.config.namespace;
     return ns === undefined ? '' : ` in namespace "${ns}"`;
   }
+}
+
+const isClusterKey = (key: string): boolean => !key.endsWith('/') && clusterIdProblem(key) === undefined;
+
+function summarize(id: string, meta: KvMetadata): ClusterSummary {
+  const m = decodeClusterMetadata(meta.customMetadata);
+  const current = meta.versions[String(meta.currentVersion)];
+  return {
+    id,
+    createdAt: m.createdAt,
+    hostname: m.hostname,
+    ip: m.ip,
+    rke2Version: m.rke2Version,
+    tags: m.tags,
+    currentVersion: meta.currentVersion,
+    updatedTime: meta.updatedTime,
+    deleted: current === undefined || current.deletionTime !== '' || current.destroyed,
+  };
 }
 
 function nodeRecord(name: string, d: Record<string, unknown>, version: number): NodeRecord {

@@ -50,7 +50,7 @@ export function openVault(ctx: Context, flags: VaultFlags): VaultSession {
 function sessionFor(ctx: Context, config: VaultConfig): VaultSession {
   const client = clientFor(ctx, config);
   const kv = new Kv2(client, config.mount);
-  return { config, client, kv, registry: new ClusterRegistry(kv), close: () => client.close() };
+  return { config, client, kv, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
 }
 
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */

@@ -15,7 +15,7 @@ import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, rootEnv, vaultFrom } from '../support/vault.js';
+import { type TestVault, rootEnv, tokenWithPolicy, vaultFrom } from '../support/vault.js';
 
 let bao: OpenBao;
 let v: TestVault;
@@ -308,7 +308,7 @@ describe('listing a large fleet', () => {
     await proxy?.close();
   });
 
-  it('lists 1,000 clusters with metadata fetched concurrently within the bound, filtered by tags', async () => {
+  it('lists 1,000 clusters: per cluster, metadata reads are concurrent within the bound', async () => {
     const ids = Array.from({ length: 1000 }, (_, i) => `fleet-${String(i).padStart(5, '0')}`);
     await mapBounded(ids, 64, (id, i) =>
       v.registry.registerCluster(cluster(id, { hostname: `h${i}`, tags: { env: i % 2 === 0 ? 'prod' : 'dev', site: i % 3 === 0 ? 'ber' : 'muc' } })),
@@ -316,16 +316,34 @@ describe('listing a large fleet', () => {
     const viaProxy = vaultFrom(rootEnv(bao, { VAULT_ADDR: proxy.url }));
     try {
       proxy.reset();
-      const all = (await viaProxy.registry.listClusters()).filter((c) => c.id.startsWith('fleet-'));
+      const all = (await viaProxy.registry.listClusters({ method: 'per-cluster' })).filter((c) => c.id.startsWith('fleet-'));
       expect(all).toHaveLength(1000);
       expect(all[7]).toMatchObject({ id: 'fleet-00007', hostname: 'h7', ip: '10.0.0.1', tags: { env: 'dev', site: 'muc' }, currentVersion: 1, deleted: false });
       // one LIST, then one metadata GET per cluster, never more than the bound at once, but truly concurrent
-      const lists = proxy.requests.filter((r) => r.url.includes('list=true'));
-      expect(lists).toHaveLength(1);
+      expect(proxy.requests.filter((r) => r.url.includes('list=true'))).toHaveLength(1);
+      expect(proxy.requests.filter((r) => r.url.includes('/v1/kv/metadata/rke2/fleet-')).length).toBe(1000);
       expect(proxy.peakInFlight).toBeGreaterThan(8);
       expect(proxy.peakInFlight).toBeLessThanOrEqual(LIST_CONCURRENCY);
-      const prodBer = await viaProxy.registry.listClusters({ tags: [['env', 'prod'], ['site', 'ber']] });
+      const prodBer = await viaProxy.registry.listClusters({ method: 'per-cluster', tags: [['env', 'prod'], ['site', 'ber']] });
       expect(prodBer.filter((c) => c.id.startsWith('fleet-'))).toHaveLength(167); // i % 6 === 0, i < 1000
+    } finally {
+      await viaProxy.client.close();
+    }
+  });
+
+  it('on OpenBao, the same list comes from paged detailed-metadata LISTs, a request per 1,000 keys', async () => {
+    const viaProxy = vaultFrom(rootEnv(bao, { VAULT_ADDR: proxy.url }));
+    try {
+      const perCluster = await viaProxy.registry.listClusters({ method: 'per-cluster' });
+      proxy.reset();
+      const detailed = await viaProxy.registry.listClusters();
+      expect(detailed).toEqual(perCluster);
+      expect(detailed.length).toBeGreaterThan(1000);
+      expect(proxy.requests.every((r) => r.url.startsWith('/v1/kv/detailed-metadata/rke2?'))).toBe(true);
+      expect(proxy.requests).toHaveLength(Math.ceil((await v.kv.list('rke2')).length / 1000));
+      // small pages give the same keys in the same order
+      const paged = await v.kv.listDetailed('rke2', { pageSize: 7 });
+      expect(paged?.map((e) => e.key)).toEqual(await v.kv.list('rke2'));
     } finally {
       await viaProxy.client.close();
     }
@@ -334,5 +352,31 @@ describe('listing a large fleet', () => {
     const json = JSON.parse(cli.stdout) as { clusters: Array<{ id: string }> };
     expect(json.clusters.filter((c) => c.id.startsWith('fleet-'))).toHaveLength(500);
     expect(cli.stdout).not.toContain('-secret');
+  });
+
+  it('falls back to per-cluster reads where detailed-metadata is missing (HashiCorp Vault) or not granted', async () => {
+    const viaProxy = vaultFrom(rootEnv(bao, { VAULT_ADDR: proxy.url }));
+    try {
+      proxy.reset();
+      // what a KV v2 engine without the endpoint answers (OpenBao's own answer to an unknown path)
+      proxy.inject({
+        name: 'no-detailed',
+        match: (r) => r.url.includes('/detailed-metadata/'),
+        action: { kind: 'status', status: 404, body: { data: null, warnings: ['Invalid path for a versioned K/V secrets engine.'] } },
+      });
+      const listed = await viaProxy.registry.listClusters({ tags: [['site', 'ber']] });
+      expect(listed.filter((c) => c.id.startsWith('fleet-'))).toHaveLength(334);
+      expect(proxy.requests.filter((r) => r.url.includes('/v1/kv/metadata/rke2/fleet-')).length).toBe(1000);
+    } finally {
+      await viaProxy.client.close();
+    }
+    const token = await tokenWithPolicy(bao, 'list-no-detailed', 'path "kv/metadata/rke2/*" { capabilities = ["read", "list"] }');
+    const limited = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
+    try {
+      expect((await limited.registry.listClusters({ tags: [['site', 'ber']] })).filter((c) => c.id.startsWith('fleet-'))).toHaveLength(334);
+      await expect(limited.registry.listClusters({ method: 'detailed-metadata' })).rejects.toThrow(/detailed-metadata\/ is not available/);
+    } finally {
+      await limited.client.close();
+    }
   });
 });

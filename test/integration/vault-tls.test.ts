@@ -49,7 +49,7 @@ const list = (env: Record<string, string>) => runEdgectl(['cluster', 'list', '-o
 
 describe('TLS', () => {
   it('trusts the CA in VAULT_CACERT (and BAO_CACERT)', async () => {
-    for (const env of [{ VAULT_CACERT: caFile }, { BAO_CACERT: caFile }]) {
+    for (const env of [{ VAULT_CACERT: caFile }, { BAO_CACERT: caFile }] as Array<Record<string, string>>) {
       const run = await list(env);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout).clusters.map((c: { id: string }) => c.id)).toEqual(['rke2-tls00001']);

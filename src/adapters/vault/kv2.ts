@@ -173,23 +173,46 @@ export class Kv2 {
     await this.ensureV2();
     const res = await this.client.request({ method: 'GET', path: this.metadataPath(path), accept: [404] });
     if (res.status === 404) return undefined;
-    const d = ((res.body as { data?: unknown } | undefined)?.data ?? {}) as Record<string, unknown>;
-    const versions: Record<string, KvVersionInfo> = {};
-    if (typeof d.versions === 'object' && d.versions !== null) {
-      for (const [n, v] of Object.entries(d.versions as Record<string, unknown>)) {
-        versions[n] = versionInfo({ ...(v as Record<string, unknown>), version: Number(n) });
+    return parseMetadata((res.body as { data?: unknown } | undefined)?.data);
+  }
+
+  /**
+   * The keys under a folder with each key's metadata, from OpenBao's
+   * detailed-metadata LIST, fetched in pages of `pageSize` (limit/after).
+   * One request per page instead of one per key. Resolves to undefined when
+   * the server has no such endpoint (HashiCorp Vault) or the policy does not
+   * grant list on <mount>/detailed-metadata/…: callers then read metadata per key.
+   */
+  async listDetailed(folder: string, opts: { pageSize?: number } = {}): Promise<Array<{ key: string; metadata: KvMetadata }> | undefined> {
+    await this.ensureV2();
+    const pageSize = opts.pageSize ?? 1000;
+    const out: Array<{ key: string; metadata: KvMetadata }> = [];
+    let after: string | undefined;
+    for (;;) {
+      let res;
+      try {
+        res = await this.client.request({
+          method: 'GET',
+          list: true,
+          path: `${this.mount}/detailed-metadata/${folder}`,
+          query: { limit: String(pageSize), ...(after === undefined ? {} : { after }) },
+          accept: [404, 405],
+        });
+      } catch (err) {
+        if (isVaultError(err, 'denied') && err.status === 403) return undefined;
+        throw err;
       }
+      const body = res.body as { data?: { keys?: unknown; key_info?: unknown } | null; warnings?: unknown } | undefined;
+      if (res.status === 405 || (res.status === 404 && Array.isArray(body?.warnings) && body.warnings.length > 0)) return undefined; // no such endpoint
+      if (res.status === 404) return out; // no keys (left)
+      const keys = Array.isArray(body?.data?.keys) ? body.data.keys.filter((k): k is string => typeof k === 'string') : [];
+      const info = (typeof body?.data?.key_info === 'object' && body.data.key_info !== null ? body.data.key_info : {}) as Record<string, unknown>;
+      for (const key of keys) out.push({ key, metadata: parseMetadata(info[key]) });
+      const last = keys.at(-1);
+      // a short page is the last; a server ignoring limit/after returns everything at once, never a repeat
+      if (keys.length < pageSize || last === undefined || (after !== undefined && last <= after)) return dedupe(out);
+      after = last;
     }
-    return {
-      currentVersion: num(d.current_version),
-      oldestVersion: num(d.oldest_version),
-      createdTime: str(d.created_time),
-      updatedTime: str(d.updated_time),
-      customMetadata: stringRecord(d.custom_metadata),
-      versions,
-      maxVersions: num(d.max_versions),
-      casRequired: d.cas_required === true,
-    };
   }
 
   /** JSON-merge-patch a secret's metadata (custom_metadata keys set to null are removed). The secret must exist. */
@@ -223,6 +246,31 @@ export class Kv2 {
     const ns = this.client.config.namespace;
     return ns === undefined ? '' : ` in namespace "${ns}"`;
   }
+}
+
+function parseMetadata(data: unknown): KvMetadata {
+  const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const versions: Record<string, KvVersionInfo> = {};
+  if (typeof d.versions === 'object' && d.versions !== null) {
+    for (const [n, v] of Object.entries(d.versions as Record<string, unknown>)) {
+      versions[n] = versionInfo({ ...(v as Record<string, unknown>), version: Number(n) });
+    }
+  }
+  return {
+    currentVersion: num(d.current_version),
+    oldestVersion: num(d.oldest_version),
+    createdTime: str(d.created_time),
+    updatedTime: str(d.updated_time),
+    customMetadata: stringRecord(d.custom_metadata),
+    versions,
+    maxVersions: num(d.max_versions),
+    casRequired: d.cas_required === true,
+  };
+}
+
+function dedupe(entries: Array<{ key: string; metadata: KvMetadata }>): Array<{ key: string; metadata: KvMetadata }> {
+  const seen = new Set<string>();
+  return entries.filter((e) => (seen.has(e.key) ? false : (seen.add(e.key), true)));
 }
 
 function versionInfo(m: Record<string, unknown>): KvVersionInfo {
