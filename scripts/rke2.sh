@@ -10,6 +10,8 @@
 #   rke2.sh uninstall [--yes] [--dry-run]
 #   rke2.sh status    [--json]
 #   rke2.sh wait-ready (server|agent) [--timeout SECONDS]
+#   rke2.sh token-rotate [--dry-run]       rotate the cluster's server token (on a server)
+#   rke2.sh token-sync --token-file F [--dry-run]   put a new token in place for the next start
 #   rke2.sh --help | rke2.sh COMMAND --help
 #
 # Options of server and agent:
@@ -42,16 +44,29 @@
 #                          --channel-url URL (default https://update.rke2.io/v1-release/channels)
 #   --airgap-dir DIR, --install-script P|URL, --wait-timeout S, --dry-run   as above
 #   --force                allow a downgrade (refused otherwise) and reinstall the same version
+#   --json                 with --dry-run: print the plan as one JSON object (installed, target,
+#                          role, action, restart) instead of dry-run lines
 #
 # Options of uninstall: --yes (do not ask; required when stdin is not a terminal), --dry-run.
 # Options of status: --json (one JSON object on stdout).
 # Options of wait-ready: --timeout S (default 900).
+# Options of token-rotate: --dry-run. Runs `rke2 token rotate` with no token on its command line
+#                          or in its environment: RKE2 reads the current token from
+#                          /var/lib/rancher/rke2/server/token and generates the new one itself,
+#                          writing it to that file. Needs RKE2 v1.25.15, v1.26.10, v1.27.7, v1.28.3
+#                          or a later release of those lines, or v1.29 and later. Then it does
+#                          what token-sync does with the new token. Nothing is restarted.
+# Options of token-sync:   --token-file F (required; "-" reads stdin), --dry-run. Writes the token
+#                          to /etc/rancher/rke2/edgectl-token and makes the drop-in reference it,
+#                          so the next start of rke2-server/rke2-agent uses it; the running service
+#                          is not restarted. A K10 token's CA hash must match this node's cluster CA.
 #
 # Environment:
 #   EDGECTL_EVENTS_FD      if it names an open file descriptor (>= 3), one progress event per
 #                          line is written to it: TYPE<TAB>STEP<TAB>MESSAGE, TYPE one of
 #                          start|done|fail|skip|info|warn, STEP matching [a-z-]+
-#                          (verify, install, configure, start, wait-ready, upgrade, uninstall).
+#                          (verify, install, configure, start, wait-ready, upgrade, uninstall,
+#                          token).
 #                          Messages never contain secrets. Unset or closed: human logs only.
 #   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5). Meant for tests.
 #   INSTALL_RKE2_*, RKE2_* are removed from the installer's environment; only
@@ -61,6 +76,7 @@
 # Files written (RKE2's own files are written by RKE2 and its installer):
 #   /etc/rancher/rke2/config.yaml.d/50-edgectl.yaml   drop-in owned by this script (mode 0600)
 #   /etc/rancher/rke2/edgectl-token                   join token (mode 0600), referenced as token-file
+#                                                     (token-rotate and token-sync rewrite it too)
 #   /var/lib/rancher/rke2/edgectl-restart-pending     empty marker: a change the running service
 #                                                     has not picked up yet (next run restarts once)
 #   /etc/rancher/rke2/config.yaml is never written.
@@ -73,8 +89,10 @@
 #   2 usage or invalid input (bad flag, URL, label, taint, version string, ...)
 #   3 precondition failed (not root, token file missing or with loose mode or not owned by root,
 #     missing air-gap artifact, checksum mismatch, downgrade without --force, RKE2 not installed,
-#     host already has the other role)
-#   4 installer (or uninstaller, installer download, channel resolution) failed
+#     host already has the other role, RKE2 too old for token rotation, token rotation on a host
+#     that is not a ready server, a token whose CA hash does not match this node's cluster CA)
+#   4 an RKE2 program failed: the installer (or its download, the channel resolution), the
+#     uninstaller, or `rke2 token rotate`
 #   5 service failed to enable, start or restart
 #   6 timed out waiting for readiness (the message names the condition that failed)
 #   7 aborted by the user (uninstall confirmation declined)
@@ -86,6 +104,8 @@ readonly DROPIN_FILE=/etc/rancher/rke2/config.yaml.d/50-edgectl.yaml
 readonly TOKEN_FILE=/etc/rancher/rke2/edgectl-token
 readonly SERVER_TOKEN_FILE=/var/lib/rancher/rke2/server/token
 readonly AGENT_KUBECONFIG=/var/lib/rancher/rke2/agent/kubelet.kubeconfig
+readonly SERVER_CA_FILE=/var/lib/rancher/rke2/server/tls/server-ca.crt
+readonly AGENT_CA_FILE=/var/lib/rancher/rke2/agent/server-ca.crt
 readonly RESTART_MARKER=/var/lib/rancher/rke2/edgectl-restart-pending
 readonly DEFAULT_INSTALL_SCRIPT=https://get.rke2.io
 readonly DEFAULT_CHANNEL_URL=https://update.rke2.io/v1-release/channels
@@ -218,6 +238,8 @@ Commands:
   uninstall   run rke2-uninstall.sh and remove the files this script wrote
   status      installed version, role, service state, config files, token presence
   wait-ready  wait until rke2-server or rke2-agent is ready
+  token-rotate  rotate the cluster's server token with 'rke2 token rotate' (on a server)
+  token-sync  put a new cluster token in place for the next start of rke2-server/rke2-agent
 
 Run 'rke2.sh COMMAND --help' for the options of a command.
 
@@ -226,7 +248,7 @@ Environment:
   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5; for tests)
 
 Exit codes:
-  0 ok                          4 installer failed
+  0 ok                          4 installer, uninstaller or 'rke2 token rotate' failed
   1 unexpected failure          5 service failed to start or restart
   2 usage or invalid input      6 timed out waiting for readiness
   3 precondition failed         7 aborted by the user
@@ -306,6 +328,7 @@ Options:
   --force                 allow a downgrade or a reinstall of the same version
   --wait-timeout S        seconds to wait for readiness after the restart (default 900)
   --dry-run               print what would be done and change nothing
+  --json                  with --dry-run: print the plan as one JSON object
   -h, --help              show this help
 EOF
 }
@@ -335,6 +358,39 @@ content). Exits 3 when RKE2 is not installed (the report is still printed).
 
 Options:
   --json                  print one JSON object instead of text
+  -h, --help              show this help
+EOF
+}
+
+usage_token_rotate() {
+  cat <<'EOF'
+Usage: rke2.sh token-rotate [--dry-run]
+
+Rotate the cluster's server token on this server with 'rke2 token rotate'. No token is passed on
+its command line or in its environment: RKE2 reads the current token from
+/var/lib/rancher/rke2/server/token, generates the new one and writes it there. The new token is
+then written to /etc/rancher/rke2/edgectl-token (0600), which the drop-in references, so the next
+start of rke2-server uses it. Nothing is restarted. Every other node needs the new token before
+its next restart (rke2.sh token-sync there). Needs RKE2 v1.25.15, v1.26.10, v1.27.7, v1.28.3 or a
+later release of those lines, or v1.29 and later, and a ready rke2-server.
+
+Options:
+  --dry-run               print what would be done and change nothing
+  -h, --help              show this help
+EOF
+}
+
+usage_token_sync() {
+  cat <<'EOF'
+Usage: rke2.sh token-sync --token-file F [--dry-run]
+
+Write the cluster's current token to /etc/rancher/rke2/edgectl-token (0600) and make the drop-in
+reference it, so the next start of rke2-server or rke2-agent uses it. The running service is not
+restarted. A token in K10 form must carry this node's cluster CA hash.
+
+Options:
+  --token-file F          the token (mode 0600/0400, owned by root; "-" reads stdin)
+  --dry-run               print what would be done and change nothing
   -h, --help              show this help
 EOF
 }
@@ -1164,12 +1220,26 @@ resolve_channel() {
     || fatal 4 "channel $OPT_CHANNEL resolved to '$CHANNEL_VERSION', which is not an RKE2 version"
 }
 
+# upgrade_plan_json ACTION RESTART: the upgrade --dry-run --json plan (one line on stdout).
+upgrade_plan_json() {
+  printf '{"installed":%s,"target":%s,"role":%s,"action":%s,"restart":%s}\n' \
+    "$(json_str "$UPGRADE_CURRENT")" "$(json_str "$UPGRADE_TARGET")" "$(json_str "$UPGRADE_ROLE")" \
+    "$(json_str "$1")" "$(json_bool "$2")"
+}
+
+UPGRADE_CURRENT=""
+UPGRADE_TARGET=""
+UPGRADE_ROLE=""
+
 cmd_upgrade() {
-  parse_options "--version --channel --channel-url --install-script --airgap-dir --force --wait-timeout --dry-run" "$@"
+  parse_options "--version --channel --channel-url --install-script --airgap-dir --force --wait-timeout --dry-run --json" "$@"
   setup_env
   validate_source_inputs
   if [ -z "$OPT_VERSION" ] && [ -z "$OPT_CHANNEL" ] && [ -z "$OPT_AIRGAP_DIR" ]; then
     usage_error "upgrade needs --version V, --channel C or --airgap-dir DIR"
+  fi
+  if [ -n "$OPT_JSON" ] && [ -z "$OPT_DRY_RUN" ]; then
+    usage_error "--json applies only with --dry-run"
   fi
   is_https_download_url "$OPT_CHANNEL_URL" || fatal 2 "invalid --channel-url '$OPT_CHANNEL_URL': expected an https URL"
   is_uint "$OPT_WAIT_TIMEOUT" || fatal 2 "invalid --wait-timeout '$OPT_WAIT_TIMEOUT': expected whole seconds"
@@ -1202,6 +1272,9 @@ cmd_upgrade() {
   fi
   resolve_installer
   step_done verify "installed ${current:-unknown}, target $target, role $role"
+  UPGRADE_CURRENT=$current
+  UPGRADE_TARGET=$target
+  UPGRADE_ROLE=$role
 
   local install_role=$role unit="rke2-$role" active=""
   [ "$role" != none ] || install_role=server
@@ -1210,7 +1283,11 @@ cmd_upgrade() {
     if [ -n "$active" ] && restart_pending; then
       # an earlier run installed this version but did not get to restart
       if [ -n "$OPT_DRY_RUN" ]; then
-        plan "would restart $unit (RKE2 $target is installed, its restart is pending)"
+        if [ -n "$OPT_JSON" ]; then
+          upgrade_plan_json restart 1
+        else
+          plan "would restart $unit (RKE2 $target is installed, its restart is pending)"
+        fi
         return 0
       fi
       step_skip upgrade "RKE2 is already at $target"
@@ -1218,7 +1295,11 @@ cmd_upgrade() {
       return 0
     fi
     if [ -n "$OPT_DRY_RUN" ]; then
-      plan "would keep RKE2 $current (already at $target)"
+      if [ -n "$OPT_JSON" ]; then
+        upgrade_plan_json keep ""
+      else
+        plan "would keep RKE2 $current (already at $target)"
+      fi
     fi
     step_skip upgrade "RKE2 is already at $target"
     return 0
@@ -1228,11 +1309,18 @@ cmd_upgrade() {
   fi
 
   if [ -n "$OPT_DRY_RUN" ]; then
-    plan "would install RKE2 $target over $current with $INSTALLER_DESC ($(installer_env_desc "$install_role" "$target"))"
-    if [ -n "$active" ]; then
-      plan "would restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness"
+    if [ -n "$OPT_JSON" ]; then
+      local action=upgrade
+      [ "$cmp" != -1 ] || action=downgrade
+      [ "$cmp" != 0 ] || action=reinstall
+      upgrade_plan_json "$action" "$active"
     else
-      plan "would not restart anything (no RKE2 service is running)"
+      plan "would install RKE2 $target over $current with $INSTALLER_DESC ($(installer_env_desc "$install_role" "$target"))"
+      if [ -n "$active" ]; then
+        plan "would restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness"
+      else
+        plan "would not restart anything (no RKE2 service is running)"
+      fi
     fi
     emit skip upgrade "dry-run"
     return 0
@@ -1388,6 +1476,221 @@ cmd_status() {
   fi
 }
 
+# --- token rotation -------------------------------------------------------------------
+
+# rotate_supported VERSION: succeeds when RKE2 VERSION has `rke2 token rotate` (v1.25.15,
+# v1.26.10, v1.27.7, v1.28.3 and later releases of those lines, every release from v1.29 on).
+rotate_supported() {
+  local major minor min_patch
+  [[ $1 =~ $VERSION_RE ]] || return 1
+  major=$((10#${BASH_REMATCH[1]}))
+  minor=$((10#${BASH_REMATCH[2]}))
+  [ "$major" -ge 1 ] || return 1
+  [ "$major" -eq 1 ] || return 0
+  case "$minor" in
+    25) min_patch=15 ;;
+    26) min_patch=10 ;;
+    27) min_patch=7 ;;
+    28) min_patch=3 ;;
+    *) [ "$minor" -gt 28 ] && return 0 || return 1 ;;
+  esac
+  [ "$(version_cmp "$1" "v1.$minor.$min_patch+rke2r1")" != -1 ]
+}
+
+# token_ca_prefix TOKEN prints "K10<ca hash>::" of a full token, or nothing for a short one.
+token_ca_prefix() {
+  if [[ $1 =~ ^(K10[0-9a-f]{64}::) ]]; then
+    printf '%s' "${BASH_REMATCH[1]}"
+  fi
+}
+
+# verify_token_ca ROLE: a K10 token must carry the sha256 of this node's cluster CA (the PEM
+# file, or the DER certificate for a custom CA), so a token of another cluster is never put in place.
+verify_token_ca() {
+  local role=$1 ca want got der=""
+  if ! [[ $TOKEN_VALUE =~ ^K10([0-9a-f]{64}):: ]]; then
+    warn "the token has no CA hash (not in K10 form); it cannot be checked against this node's cluster CA"
+    return 0
+  fi
+  want=${BASH_REMATCH[1]}
+  ca=$AGENT_CA_FILE
+  [ "$role" != server ] || ca=$SERVER_CA_FILE
+  if [ ! -s "$ca" ]; then
+    warn "cannot check the token's CA hash: $ca is missing"
+    return 0
+  fi
+  got=$(sha256sum "$ca" | awk '{ print $1 }')
+  [ "$got" != "$want" ] || return 0
+  if command -v openssl >/dev/null 2>&1; then
+    der=$(openssl x509 -in "$ca" -outform DER 2>/dev/null | sha256sum | awk '{ print $1 }') || der=""
+  fi
+  [ "$der" != "$want" ] || return 0
+  fatal 3 "the token's CA hash does not match this node's cluster CA ($ca): it belongs to another cluster"
+}
+
+# warn_operator_token: a token in the operator's config.yaml is not changed by a rotation.
+warn_operator_token() {
+  if [ -f "$OPERATOR_CONFIG" ] && grep -qE '^(token|token-file|agent-token|agent-token-file)[[:space:]]*:' "$OPERATOR_CONFIG"; then
+    warn "$OPERATOR_CONFIG sets a token; the drop-in's token-file takes precedence, but remove the stale entry from $OPERATOR_CONFIG"
+  fi
+}
+
+# dropin_token_file_state prints "ours" when the drop-in references $TOKEN_FILE, "other" when it
+# sets token-file to something else, and "none" otherwise.
+dropin_token_file_state() {
+  if [ ! -f "$DROPIN_FILE" ] || ! grep -qE '^token-file[[:space:]]*:' "$DROPIN_FILE"; then
+    echo none
+  elif grep -qxF "token-file: \"$TOKEN_FILE\"" "$DROPIN_FILE"; then
+    echo ours
+  else
+    echo other
+  fi
+}
+
+# render_dropin_with_token_file ROLE prints the drop-in with the token-file line where
+# render_dropin puts it (after the header comments), so a later `server`/`agent` run given the
+# same token renders the same file and does not restart anything.
+render_dropin_with_token_file() {
+  local line="token-file: \"$TOKEN_FILE\""
+  if [ -f "$DROPIN_FILE" ]; then
+    awk -v line="$line" 'added == 0 && !/^#/ { print line; added = 1 } { print } END { if (added == 0) print line }' "$DROPIN_FILE"
+  else
+    printf '# Written by edgectl rke2.sh (%s); rewritten on every run, do not edit.\n' "$1"
+    printf '# Put your own settings in /etc/rancher/rke2/config.yaml. The join token is not here.\n'
+    printf '%s\n' "$line"
+  fi
+}
+
+# adopt_token ROLE: put TOKEN_VALUE in $TOKEN_FILE (0600, atomic) and reference it from the drop-in
+# (token file first, so the drop-in never points at a missing file). Never restarts: the service
+# uses the token from its next start. Sets TOKEN_ADOPTED when something changed.
+TOKEN_ADOPTED=""
+adopt_token() {
+  local role=$1
+  TOKEN_ADOPTED=""
+  if [ "$(token_change)" = write ]; then
+    (umask 077 && printf '%s\n' "$TOKEN_VALUE" >"$TMP_DIR/token")
+    install_file "$TMP_DIR/token" "$TOKEN_FILE" 600
+    TOKEN_ADOPTED=1
+  fi
+  if [ "$(dropin_token_file_state)" = none ]; then
+    render_dropin_with_token_file "$role" >"$TMP_DIR/dropin"
+    mkdir -p "$DROPIN_DIR"
+    install_file "$TMP_DIR/dropin" "$DROPIN_FILE" 600
+    TOKEN_ADOPTED=1
+  fi
+}
+
+# plan_adopt_token: the dry-run lines for adopt_token.
+plan_adopt_token() {
+  if [ "$(token_change)" = write ]; then
+    plan "would write $TOKEN_FILE (mode 0600; token not shown)"
+  else
+    plan "would keep $TOKEN_FILE (already holds this token)"
+  fi
+  if [ "$(dropin_token_file_state)" = none ]; then
+    plan "would add 'token-file: \"$TOKEN_FILE\"' to $DROPIN_FILE"
+  fi
+}
+
+# verify_dropin_token_file: the drop-in must not point token-file elsewhere (someone edited it).
+verify_dropin_token_file() {
+  if [ "$(dropin_token_file_state)" = other ]; then
+    fatal 3 "$DROPIN_FILE sets token-file to a file other than $TOKEN_FILE; it was edited by hand (re-run 'rke2.sh server' or 'rke2.sh agent' to rewrite it)"
+  fi
+}
+
+# run_token_rotate runs RKE2's own rotation with no token on its command line or in its
+# environment (RKE2_TOKEN/RKE2_URL and friends removed): it reads the current token from
+# $SERVER_TOKEN_FILE and the server generates and writes the new one.
+run_token_rotate() {
+  (
+    while IFS= read -r name; do
+      unset "$name"
+    done < <(compgen -e | grep -E '^(RKE2_|K3S_)' || true)
+    close_events_fd
+    exec "$RKE2_BIN" token rotate
+  ) </dev/null >&2 || fatal 4 "rke2 token rotate failed (see its output above)"
+}
+
+cmd_token_rotate() {
+  parse_options "--dry-run" "$@"
+  setup_env
+  verify_root
+  verify_tools systemctl sha256sum
+  step_start verify "checking that this host can rotate the cluster token"
+  find_rke2 || fatal 3 "RKE2 is not installed"
+  local version role failures
+  version=$(installed_version)
+  if ! rotate_supported "$version"; then
+    fatal 3 "RKE2 ${version:-(unknown version)} has no 'rke2 token rotate' (it exists since v1.25.15, v1.26.10, v1.27.7 and v1.28.3, and in every release from v1.29): upgrade RKE2 first"
+  fi
+  role=$(current_role)
+  [ "$role" = server ] || fatal 3 "token rotation runs on a server; this host's role is $role"
+  failures=$(ready_failures server | paste -sd ';' - | sed 's/;/; /g')
+  [ -z "$failures" ] || fatal 3 "rke2-server is not ready: $failures"
+  verify_dropin_token_file
+  warn_operator_token
+  step_done verify "RKE2 $version server is ready"
+
+  if [ -n "$OPT_DRY_RUN" ]; then
+    plan "would run $RKE2_BIN token rotate (no token on its command line: RKE2 reads the current one from $SERVER_TOKEN_FILE and generates the new one)"
+    plan "would write the new token to $TOKEN_FILE (mode 0600; token not shown) and reference it from $DROPIN_FILE"
+    plan "would not restart rke2-server"
+    emit skip token "dry-run"
+    return 0
+  fi
+
+  local before after old="" prefix
+  IFS= read -r old <"$SERVER_TOKEN_FILE" || true
+  prefix=$(token_ca_prefix "$old")
+  old=""
+  before=$(sha256sum "$SERVER_TOKEN_FILE" | awk '{ print $1 }')
+  step_start token "rotating the server token with rke2 token rotate"
+  run_token_rotate
+  after=$(sha256sum "$SERVER_TOKEN_FILE" | awk '{ print $1 }')
+  [ "$before" != "$after" ] || fatal 4 "rke2 token rotate succeeded but $SERVER_TOKEN_FILE did not change"
+  IFS= read -r TOKEN_VALUE <"$SERVER_TOKEN_FILE" || true
+  [[ $TOKEN_VALUE =~ ^[[:graph:]]+$ ]] || fatal 4 "$SERVER_TOKEN_FILE holds no valid token after the rotation"
+  if [ -n "$prefix" ] && [ "$(token_ca_prefix "$TOKEN_VALUE")" != "$prefix" ]; then
+    fatal 4 "the rotated token in $SERVER_TOKEN_FILE carries another CA hash than before"
+  fi
+  adopt_token server
+  step_done token "server token rotated; $TOKEN_FILE holds the new token; rke2-server keeps running"
+}
+
+cmd_token_sync() {
+  parse_options "--token-file --dry-run" "$@"
+  setup_env
+  [ -n "$OPT_TOKEN_FILE" ] || usage_error "token-sync needs --token-file F (\"-\" reads stdin)"
+  verify_root
+  verify_tools systemctl sha256sum
+  step_start verify "checking the token"
+  verify_token_file
+  find_rke2 || fatal 3 "RKE2 is not installed"
+  local role
+  role=$(current_role)
+  [ "$role" != none ] || fatal 3 "neither rke2-server nor rke2-agent is enabled or running on this host"
+  verify_token_ca "$role"
+  verify_dropin_token_file
+  warn_operator_token
+  step_done verify "token valid for this $role"
+
+  if [ -n "$OPT_DRY_RUN" ]; then
+    plan_adopt_token
+    plan "would not restart rke2-$role (it uses the token from its next start)"
+    emit skip token "dry-run"
+    return 0
+  fi
+  step_start token "putting the token in place for the next start of rke2-$role"
+  adopt_token "$role"
+  if [ -n "$TOKEN_ADOPTED" ]; then
+    step_done token "$TOKEN_FILE updated; rke2-$role keeps running and uses it from its next start"
+  else
+    step_skip token "$TOKEN_FILE already holds this token"
+  fi
+}
+
 cmd_wait_ready() {
   parse_options "--timeout" "$@"
   setup_env
@@ -1421,6 +1724,8 @@ main() {
     uninstall) cmd_uninstall "$@" ;;
     status) cmd_status "$@" ;;
     wait-ready) cmd_wait_ready "$@" ;;
+    token-rotate) cmd_token_rotate "$@" ;;
+    token-sync) cmd_token_sync "$@" ;;
     *)
       local unknown=$COMMAND
       COMMAND=""

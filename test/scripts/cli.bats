@@ -37,7 +37,7 @@ assert_usage_error() {
 @test "--help describes every command" {
   run --separate-stderr bash "$SCRIPT" --help
   assert_success
-  for cmd in server agent upgrade uninstall status wait-ready; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
     assert_line --partial "  $cmd "
   done
   assert_line --partial "EDGECTL_EVENTS_FD"
@@ -85,7 +85,7 @@ assert_usage_error() {
 @test "every option in --help is documented in scripts/README.md and the script header" {
   local cmd opt header
   header=$(sed -n '2,/^set -euo pipefail/p' "$SCRIPT")
-  for cmd in server agent upgrade uninstall status wait-ready; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
     grep -qF "rke2.sh $cmd" "$REPO_ROOT/scripts/README.md" || fail "README does not describe $cmd"
     for opt in $(help_options "$cmd"); do
       [ "$opt" = --help ] && continue
@@ -96,6 +96,19 @@ assert_usage_error() {
   for code in 0 1 2 3 4 5 6 7; do
     grep -qE "^\| *$code *\|" "$REPO_ROOT/scripts/README.md" || fail "README lacks exit code $code"
   done
+}
+
+@test "token-rotate --help" {
+  run --separate-stderr bash "$SCRIPT" token-rotate --help
+  assert_success
+  assert_line "Usage: rke2.sh token-rotate [--dry-run]"
+  assert_output --partial "v1.25.15, v1.26.10, v1.27.7, v1.28.3"
+}
+
+@test "token-sync --help" {
+  run --separate-stderr bash "$SCRIPT" token-sync --help
+  assert_success
+  assert_line "Usage: rke2.sh token-sync --token-file F [--dry-run]"
 }
 
 @test "no command: usage on stderr, exit 2" {
@@ -112,7 +125,7 @@ assert_usage_error() {
 
 @test "unknown flag: exit 2 for every command" {
   local cmd
-  for cmd in server agent upgrade uninstall status wait-ready; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
     assert_usage_error "$cmd" --bogus-flag
     [[ $stderr == *"unknown option for $cmd: --bogus-flag"* ]] || fail "$cmd: $stderr"
   done

@@ -160,6 +160,30 @@ installer_runs() {
   assert_equal "$(mutating_calls h1)" ""
 }
 
+@test "upgrade --dry-run --json prints one JSON plan (target resolved) and changes nothing" {
+  server_up h1
+  local before
+  before=$(snapshot h1)
+  reset_logs h1
+  rke2 h1 upgrade --channel stable --install-script "$FAKE/install.sh" --dry-run --json
+  assert_success
+  assert_output "{\"installed\":\"$V1\",\"target\":\"$V2\",\"role\":\"server\",\"action\":\"upgrade\",\"restart\":true}"
+  rke2 h1 upgrade --version "$V1" --install-script "$FAKE/install.sh" --dry-run --json
+  assert_success
+  assert_output "{\"installed\":\"$V1\",\"target\":\"$V1\",\"role\":\"server\",\"action\":\"keep\",\"restart\":false}"
+  rke2 h1 upgrade --version "$V_OLD" --install-script "$FAKE/install.sh" --dry-run --json --force
+  assert_success
+  assert_output "{\"installed\":\"$V1\",\"target\":\"$V_OLD\",\"role\":\"server\",\"action\":\"downgrade\",\"restart\":true}"
+  rke2 h1 upgrade --version "$V_OLD" --install-script "$FAKE/install.sh" --dry-run --json
+  assert_equal "$status" 3
+  assert_output ""
+  rke2 h1 upgrade --version "$V2" --install-script "$FAKE/install.sh" --json
+  assert_equal "$status" 2
+  [[ $stderr == *"--json applies only with --dry-run"* ]]
+  assert_equal "$(snapshot h1)" "$before"
+  assert_equal "$(mutating_calls h1)" ""
+}
+
 @test "upgrade of a stopped node reinstalls but does not start anything" {
   server_up h1 --no-start
   reset_logs h1

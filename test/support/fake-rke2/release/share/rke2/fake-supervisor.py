@@ -8,8 +8,11 @@ serve  --port P --cert C --key K --ca CA --ca-key CAKEY --token-file T --ready-f
       GET /v1-rke2/server-bootstrap  Basic auth server:<password> -> JSON with the CA cert and key
                                      (a joining server needs them, as with real RKE2)
       GET /v1-rke2/connect           Basic auth node:<password> or server:<password> -> "ok"
-    The password is read from the token file on every request, so `rke2 token rotate`
-    takes effect at once. R is written once the socket listens.
+      PUT /v1-rke2/token             Basic auth server:<password>, body {"newToken": "..."}: rotate
+                                     the server token as RKE2 does (an empty newToken makes a random
+                                     one) and rewrite the token file T as K10<ca hash>::server:<new>
+    The password is read from the token file on every request, so a rotation takes effect at
+    once. R is written once the socket listens.
 
 fetch URL OUT
     GET URL without verifying TLS (as RKE2 does for /cacerts before pinning) and write the body.
@@ -17,9 +20,15 @@ fetch URL OUT
 auth-get URL USER OUT
     GET URL with Basic auth USER:<password>; the password is read from stdin, never argv.
     Exit 2 on 401/403, 1 on other failures.
+
+auth-put URL USER
+    PUT URL with Basic auth USER:<password> and a JSON body; stdin holds the password on its
+    first line and the body on the second (secrets never in argv). Exit codes as auth-get.
 """
 import base64
+import hashlib
 import hmac
+import secrets
 import http.server
 import json
 import os
@@ -95,6 +104,38 @@ def serve(args):
             else:
                 self.reply(404, b"not found")
 
+        def do_PUT(self):  # noqa: N802 (http.server API)
+            if self.path != "/v1-rke2/token":
+                self.reply(404, b"not found")
+                return
+            if not self.authorized({"server"}):
+                self.reply(401, b"unauthorized")
+                return
+            try:
+                length = int(self.headers.get("Content-Length", "0"))
+                request = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                self.reply(400, b"bad request body")
+                return
+            new = request.get("newToken") or ""
+            ca_hash = hashlib.sha256(ca_pem).hexdigest()
+            if new.startswith("K10") and "::" in new:
+                if new[3:].split("::", 1)[0] != ca_hash:
+                    self.reply(400, b"the new token's CA hash does not match this cluster")
+                    return
+                new = new.split("::", 1)[1].split(":", 1)[-1]
+            if not new:
+                new = secrets.token_hex(16)
+            if any(c.isspace() for c in new):
+                self.reply(400, b"the new token must not contain whitespace")
+                return
+            tmp = token_file + ".rotate"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write("K10%s::server:%s\n" % (ca_hash, new))
+            os.replace(tmp, token_file)
+            self.reply(200, b"")
+
     class Server(http.server.ThreadingHTTPServer):
         def server_bind(self):
             # HTTPServer.server_bind resolves the host name (getfqdn), which waits for DNS
@@ -120,8 +161,8 @@ def insecure_context():
     return ctx
 
 
-def fetch(url, out, headers=None):
-    req = urllib.request.Request(url, headers=headers or {})
+def fetch(url, out, headers=None, method="GET", data=None):
+    req = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
     try:
         with urllib.request.urlopen(req, context=insecure_context(), timeout=3) as resp:
             body = resp.read()
@@ -147,6 +188,12 @@ def main(argv):
         password = sys.stdin.read().strip()
         cred = base64.b64encode(("%s:%s" % (argv[3], password)).encode()).decode()
         return fetch(argv[2], argv[4], {"Authorization": "Basic " + cred})
+    if len(argv) == 4 and argv[1] == "auth-put":
+        password = sys.stdin.readline().strip()
+        body = sys.stdin.readline().strip().encode()
+        cred = base64.b64encode(("%s:%s" % (argv[3], password)).encode()).decode()
+        headers = {"Authorization": "Basic " + cred, "Content-Type": "application/json"}
+        return fetch(argv[2], os.devnull, headers, "PUT", body)
     sys.stderr.write(__doc__)
     return 64
 
