@@ -9,6 +9,8 @@ import { mapBounded } from '../core/concurrency.js';
 import { clusterIdProblem, parseClusterId } from '../core/cluster-id.js';
 import { Secret } from '../core/secret.js';
 import {
+  ADMIN_KUBECONFIG_FIELDS,
+  CLUSTER_FIELDS,
   CLUSTERS_FOLDER,
   METADATA_KEYS,
   TAG_PREFIX,
@@ -111,6 +113,34 @@ export interface NodeRecord extends NodeEntry {
   name: string;
   /** KV version of the entry */
   version: number;
+}
+
+/** The cluster token as one KV version of the cluster secret holds it. */
+export interface TokenVersion {
+  /** the KV version */
+  version: number;
+  token: Secret;
+  /** token_generation of that version (0: the bootstrap token) */
+  generation: number;
+  /** token_rotated_at of that version, if it was written by a rotation */
+  rotatedAt: string | undefined;
+}
+
+/** The admin kubeconfig as published in Vault. */
+export interface AdminKubeconfig {
+  /** the kubeconfig YAML: it holds the admin's client key */
+  kubeconfig: Secret;
+  server: string;
+  publishedAt: string | undefined;
+  publishedBy: string | undefined;
+  /** KV version */
+  version: number;
+}
+
+/** The token generation of a cluster record: 0 until the first rotation. */
+export function tokenGenerationOf(record: { extra: Readonly<Record<string, unknown>> }): number {
+  const g = record.extra[CLUSTER_FIELDS.tokenGeneration];
+  return typeof g === 'number' && Number.isInteger(g) && g >= 0 ? g : 0;
 }
 
 export class ClusterRegistry {
@@ -290,6 +320,124 @@ export class ClusterRegistry {
     }
   }
 
+  /**
+   * Every token the cluster secret's kept versions hold, newest first (soft-deleted
+   * and destroyed versions are skipped). Needs read on the data path and the metadata.
+   */
+  async readTokenVersions(id: string, opts: { concurrency?: number } = {}): Promise<TokenVersion[]> {
+    const path = clusterSecretPath(parseClusterId(id));
+    const meta = await this.kv.readMetadata(path);
+    if (meta === undefined) return [];
+    const versions = Object.values(meta.versions)
+      .filter((v) => v.deletionTime === '' && !v.destroyed)
+      .map((v) => v.version)
+      .sort((a, b) => b - a);
+    const read = await mapBounded(versions, opts.concurrency ?? 8, async (version): Promise<TokenVersion | undefined> => {
+      const res = await this.kv.read<Record<string, unknown>>(path, { version });
+      if (res.kind !== 'found' || typeof res.data.token !== 'string') return undefined;
+      const rotatedAt = res.data[CLUSTER_FIELDS.tokenRotatedAt];
+      return { version, token: new Secret(res.data.token), generation: tokenGenerationOf({ extra: res.data }), rotatedAt: typeof rotatedAt === 'string' ? rotatedAt : undefined };
+    });
+    return read.filter((t): t is TokenVersion => t !== undefined);
+  }
+
+  /**
+   * Merge changes into a cluster's custom_metadata without writing a new data
+   * version (so the token's version history is not touched). Needs patch on the metadata.
+   */
+  async patchClusterMetadata(current: ClusterRecord, metadata: Partial<Omit<ClusterMetadata, 'createdAt'>>): Promise<void> {
+    const path = clusterSecretPath(parseClusterId(current.id));
+    const nextMeta: ClusterMetadata = { ...current.metadata, ...metadata, tags: { ...(metadata.tags ?? current.metadata.tags) } };
+    const nextCustom = { ...nonEdgectlKeys(current.customMetadata), ...encodeClusterMetadata(nextMeta) };
+    const patch = customMetadataPatch(current.customMetadata, nextCustom);
+    if (Object.keys(patch).length > 0) await this.kv.patchMetadata(path, { custom_metadata: patch });
+  }
+
+  /** One node entry, or undefined when there is none. */
+  async readNode(clusterId: string, nodeName: string): Promise<NodeRecord | undefined> {
+    const path = nodeSecretPath(parseClusterId(clusterId), parseNodeName(nodeName));
+    const res = await this.kv.read<Record<string, unknown>>(path);
+    return res.kind === 'found' ? nodeRecord(nodeName, res.data, res.info.version) : undefined;
+  }
+
+  /**
+   * Merge changes into an existing node entry (check-and-set on the version read,
+   * retried on a concurrent write; fields this edgectl does not know are kept).
+   * Resolves to undefined when the node has no entry, without writing one.
+   */
+  async patchNode(clusterId: string, nodeName: string, changes: Partial<NodeEntry>): Promise<NodeRecord | undefined> {
+    const path = nodeSecretPath(parseClusterId(clusterId), parseNodeName(nodeName));
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.kv.read<Record<string, unknown>>(path);
+      if (current.kind !== 'found') return undefined;
+      const data: Record<string, unknown> = { ...current.data, ...changes };
+      if (Object.entries(changes).every(([k, v]) => current.data[k] === v)) return nodeRecord(nodeName, data, current.info.version);
+      try {
+        const { version } = await this.kv.write(path, data, { cas: current.info.version });
+        return nodeRecord(nodeName, data, version);
+      } catch (err) {
+        if (!isVaultError(err, 'cas-conflict') || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /** Delete a node entry with all its versions; false when there was none. */
+  async deleteNode(clusterId: string, nodeName: string): Promise<boolean> {
+    const path = nodeSecretPath(parseClusterId(clusterId), parseNodeName(nodeName));
+    if ((await this.kv.readMetadata(path)) === undefined) return false;
+    await this.kv.deleteAll(path);
+    return true;
+  }
+
+  /** The published admin kubeconfig of a cluster, or undefined (needs read on rke2-admin/<id>/kubeconfig). */
+  async readAdminKubeconfig(id: string): Promise<AdminKubeconfig | undefined> {
+    const res = await this.kv.read<Record<string, unknown>>(adminKubeconfigPath(parseClusterId(id)));
+    if (res.kind !== 'found') return undefined;
+    const d = res.data;
+    const str = (k: string): string | undefined => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
+    const kubeconfig = str(ADMIN_KUBECONFIG_FIELDS.kubeconfig);
+    if (kubeconfig === undefined) return undefined;
+    return {
+      kubeconfig: new Secret(kubeconfig),
+      server: str(ADMIN_KUBECONFIG_FIELDS.server) ?? '',
+      publishedAt: str(ADMIN_KUBECONFIG_FIELDS.publishedAt),
+      publishedBy: str(ADMIN_KUBECONFIG_FIELDS.publishedBy),
+      version: res.info.version,
+    };
+  }
+
+  /**
+   * Store a cluster's admin kubeconfig under rke2-admin/<id>/kubeconfig with
+   * check-and-set; nothing is written when Vault already holds the same one.
+   */
+  async publishAdminKubeconfig(id: string, input: { kubeconfig: Secret; server: string; publishedBy: string }, now: Date = new Date()): Promise<{ version: number; changed: boolean }> {
+    const path = adminKubeconfigPath(parseClusterId(id));
+    const current = await this.kv.read<Record<string, unknown>>(path);
+    if (current.kind === 'found' && current.data[ADMIN_KUBECONFIG_FIELDS.kubeconfig] === input.kubeconfig.reveal() && current.data[ADMIN_KUBECONFIG_FIELDS.server] === input.server) {
+      return { version: current.info.version, changed: false };
+    }
+    const cas = current.kind === 'absent' ? 0 : current.info.version;
+    const data = {
+      [ADMIN_KUBECONFIG_FIELDS.kubeconfig]: input.kubeconfig.reveal(),
+      [ADMIN_KUBECONFIG_FIELDS.server]: input.server,
+      [ADMIN_KUBECONFIG_FIELDS.publishedAt]: now.toISOString(),
+      [ADMIN_KUBECONFIG_FIELDS.publishedBy]: input.publishedBy,
+    };
+    try {
+      const { version } = await this.kv.write(path, data, { cas });
+      return { version, changed: true };
+    } catch (err) {
+      if (isVaultError(err, 'cas-conflict')) {
+        throw new VaultError('cas-conflict', `the admin kubeconfig of cluster ${id} changed in Vault while it was being published`, {
+          status: err.status,
+          path: err.path,
+          hint: 'another server published it at the same time; re-run to publish on top of it',
+        });
+      }
+      throw err;
+    }
+  }
+
   /** Every node entry of a cluster, sorted by name (needs list on the nodes folder and read on its entries). */
   async listNodes(clusterId: string, opts: { concurrency?: number } = {}): Promise<NodeRecord[]> {
     const folder = nodesFolder(parseClusterId(clusterId));
@@ -392,6 +540,7 @@ function summarize(id: string, meta: KvMetadata): ClusterSummary {
 
 function nodeRecord(name: string, d: Record<string, unknown>, version: number): NodeRecord {
   const s = (v: unknown): string => (typeof v === 'string' ? v : '');
+  const generation = d.token_generation;
   return {
     name,
     version,
@@ -400,6 +549,7 @@ function nodeRecord(name: string, d: Record<string, unknown>, version: number): 
     ip: s(d.ip),
     rke2_version: s(d.rke2_version),
     joined_at: s(d.joined_at),
+    ...(typeof generation === 'number' && Number.isInteger(generation) && generation >= 0 ? { token_generation: generation } : {}),
   };
 }
 

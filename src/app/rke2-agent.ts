@@ -12,6 +12,7 @@ import { installOptionProblems } from '../core/install-options.js';
 import { parseJoinToken } from '../core/rke2-token.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { tokenGenerationOf } from './registry.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
@@ -37,6 +38,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
 
   let token: string;
   let server: string;
+  let tokenGeneration: number | undefined;
   const clusterId = input.clusterId ?? localId;
   let store: VaultSession | undefined;
   if (input.token !== undefined) {
@@ -62,6 +64,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
         });
       }
       token = record.token.reveal();
+      tokenGeneration = tokenGenerationOf(record);
       server = input.server ?? record.server;
     } catch (err) {
       await store.close();
@@ -69,7 +72,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     }
   }
   try {
-    await joinAsAgent(ctx, input, { store, token, server, clusterId, localId, host, address, nodeName });
+    await joinAsAgent(ctx, input, { store, token, tokenGeneration, server, clusterId, localId, host, address, nodeName });
   } finally {
     await store?.close();
   }
@@ -78,6 +81,8 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
 interface AgentFacts {
   store: VaultSession | undefined;
   token: string;
+  /** the generation of the token from Vault */
+  tokenGeneration: number | undefined;
   server: string;
   clusterId: string | undefined;
   localId: string | undefined;
@@ -87,7 +92,7 @@ interface AgentFacts {
 }
 
 async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Promise<void> {
-  const { store, token, server, clusterId, localId, host, address, nodeName } = f;
+  const { store, token, tokenGeneration, server, clusterId, localId, host, address, nodeName } = f;
 
   const steps: Step[] = [];
   const { caHash } = parseJoinToken(token);
@@ -109,7 +114,7 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   steps.push(installStep(ctx, 'agent', input.install, { server, token }));
   if (store !== undefined && clusterId !== undefined) {
     const id = clusterId;
-    steps.push(recordNodeStep(store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address)));
+    steps.push(recordNodeStep(store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
   }
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;

@@ -16,7 +16,8 @@ import { Secret } from '../core/secret.js';
 import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, printPlan } from './plan.js';
-import type { ClusterRecord } from './registry.js';
+import { type ClusterRecord, tokenGenerationOf } from './registry.js';
+import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
@@ -100,10 +101,13 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     if (token === '' || server === '') {
       throw new EdgectlError('vaultState', `cluster ${record.id} in Vault has no token or server URL`, { hint: 'its bootstrap did not finish; re-run edgectl rke2 server on its first server' });
     }
+    // a re-run on a server of the cluster must not put back an older token over one it rotated itself
+    const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+    if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
     const steps = [
       persistClusterIdStep(record.id, localId),
       installStep(ctx, 'server', install, { server, token }),
-      recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address)),
+      recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
     ];
     await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
     return;
@@ -121,11 +125,31 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       hint: 'wait until it is ready and re-run this command to join it as another server',
     });
   }
-  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, nodeName, install });
+  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
+}
+
+/**
+ * On a re-run on the bootstrap server of a ready cluster: the token to configure
+ * as its token-file. Once the token was rotated (here or elsewhere) the server
+ * must start with the cluster's current token, so it is passed whenever a
+ * rotation or sync put a token file in place, or this server still holds an
+ * older token. A token rotated here that never reached Vault is never replaced.
+ */
+async function ownTokenAfterRotation(store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
+  if (record === undefined || record.state !== 'ready' || record.token.reveal() === '') return undefined;
+  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+  if (local !== undefined) {
+    const { standing } = await compareWithVault(store, record, local);
+    refuseUnusableServerToken(standing, record.id, input.vault);
+    if (standing === 'older') return record.token.reveal();
+  }
+  return (await readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token.reveal() : undefined;
 }
 
 interface BootstrapFacts {
   record: ClusterRecord | undefined;
+  /** the cluster's current token, to configure as this server's token-file (after a rotation) */
+  ownToken: string | undefined;
   clusterId: string;
   localId: string | undefined;
   host: string;
@@ -165,7 +189,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       },
     });
   }
-  steps.push(installStep(ctx, 'server', f.install, undefined));
+  steps.push(installStep(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }));
   steps.push({
     id: 'vault-publish',
     title: 'Store the join token in Vault',
@@ -175,6 +199,12 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
       const current = await findCluster(store, f.clusterId);
       if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
+      if (current.state === 'ready' && current.token.reveal() !== '' && current.token.reveal() !== token) {
+        // Vault's token is the truth once the cluster is ready: only a rotation changes it
+        throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
+          hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
+        });
+      }
       const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
       if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version) {
         await store.registry.updateCluster(
@@ -185,7 +215,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       }
     },
   });
-  steps.push(recordNodeStep(store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address)));
+  steps.push(recordNodeStep(store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
 
@@ -214,14 +244,11 @@ async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<voi
     return;
   }
   if (o.clusterId !== undefined) writeOut(ctx, o.clusterId);
-  const vaultFlagsText = [
-    input.vault.vaultNamespace !== undefined ? ` --vault-namespace ${input.vault.vaultNamespace}` : '',
-    input.vault.vaultMount !== undefined ? ` --vault-mount ${input.vault.vaultMount}` : '',
-  ].join('');
+  const flags = vaultFlagsText(input.vault);
   if (o.mode === 'bootstrap') {
     ctx.ui.info(`Cluster ${o.clusterId} is ready; its join token is in Vault at ${vaultPath}.`);
-    ctx.ui.info(`Join agents with:\n  sudo -E edgectl rke2 agent --cluster-id ${o.clusterId}${vaultFlagsText}`);
-    ctx.ui.info(`Add servers with:\n  sudo -E edgectl rke2 server --cluster-id ${o.clusterId}${vaultFlagsText}`);
+    ctx.ui.info(`Join agents with:\n  sudo -E edgectl rke2 agent --cluster-id ${o.clusterId}${flags}`);
+    ctx.ui.info(`Add servers with:\n  sudo -E edgectl rke2 server --cluster-id ${o.clusterId}${flags}`);
   } else if (o.mode === 'bootstrap-local') {
     ctx.ui.info(`Cluster ${o.clusterId} is ready. The join token was NOT stored in Vault; it is only on this host at ${HOST_PATHS.serverTokenFile}.`);
     ctx.ui.info(`To join a node by hand: copy that file to the node as a root-owned 0600 file (e.g. /root/rke2-token), then run there:\n  sudo edgectl rke2 agent --server ${o.server} --token-file /root/rke2-token`);

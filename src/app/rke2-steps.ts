@@ -30,20 +30,25 @@ export function persistClusterIdStep(clusterId: string, localId: string | undefi
   };
 }
 
-/** Arguments of `rke2.sh server|agent`; a join token goes to stdin (--token-file -), never into argv. */
-export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions, join: { server: string } | undefined): string[] {
+/**
+ * Arguments of `rke2.sh server|agent`; a token goes to stdin (--token-file -),
+ * never into argv. A token without a server is a bootstrap server's own token
+ * (configured as token-file after a rotation).
+ */
+export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions, join: { server?: string } | undefined): string[] {
   const args: string[] = [role, ...installOptionArgs(install)];
-  if (join !== undefined) args.push('--server', join.server, '--token-file', '-');
+  if (join?.server !== undefined) args.push('--server', join.server);
+  if (join !== undefined) args.push('--token-file', '-');
   return args;
 }
 
 /** Install/configure/start RKE2 through the embedded script. */
-export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server: string; token: string } | undefined): Step {
+export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: string } | undefined): Step {
   const args = scriptArgsFor(role, install, join);
   return {
     id: 'install',
     title: `Install and start RKE2 ${role}`,
-    plan: [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (join token on stdin)' : ''}`],
+    plan: [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`],
     ownProgress: true,
     run: async () => {
       await runEmbeddedScript(ctx, {
@@ -67,9 +72,16 @@ export async function rke2VersionOnHost(ctx: Context): Promise<string | undefine
   }
 }
 
-/** This node's entry for Vault. */
-export async function nodeEntry(ctx: Context, role: NodeRole, host: string, ip: string): Promise<NodeEntry> {
-  return { role, hostname: host, ip, rke2_version: (await rke2VersionOnHost(ctx)) ?? 'unknown', joined_at: ctx.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+/** This node's entry for Vault; tokenGeneration is the cluster token generation it was given. */
+export async function nodeEntry(ctx: Context, role: NodeRole, host: string, ip: string, tokenGeneration?: number): Promise<NodeEntry> {
+  return {
+    role,
+    hostname: host,
+    ip,
+    rke2_version: (await rke2VersionOnHost(ctx)) ?? 'unknown',
+    joined_at: ctx.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...(tokenGeneration === undefined ? {} : { token_generation: tokenGeneration }),
+  };
 }
 
 /** Record this node under the cluster in Vault (one entry per node). */

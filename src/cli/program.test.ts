@@ -36,6 +36,39 @@ const table: Array<[string[], string, unknown]> = [
   [['cluster', 'delete', 'rke2-abc12345'], 'cluster delete', { id: 'rke2-abc12345', yes: false, output: 'text', vault: {} }],
   [['vault', 'check'], 'vault check', { clusterId: undefined, output: 'text', vault: {} }],
   [['vault', 'check', '--cluster-id', 'rke2-abc12345', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', output: 'json', vault: {} }],
+  [
+    ['rke2', 'upgrade', '--version', 'v1.30.2+rke2r1', '--airgap-dir', '/srv/a', '--wait-timeout', '60', '--force', '--dry-run', '-o', 'json'],
+    'rke2 upgrade',
+    { clusterId: undefined, version: 'v1.30.2+rke2r1', channel: undefined, airgapDir: '/srv/a', installScript: undefined, waitTimeout: 60, force: true, noVault: false, dryRun: true, output: 'json', vault: {} },
+  ],
+  [
+    ['rke2', 'upgrade', '--channel', 'stable', '--no-vault', '--cluster-id', 'rke2-abc12345'],
+    'rke2 upgrade',
+    { clusterId: 'rke2-abc12345', version: undefined, channel: 'stable', airgapDir: undefined, installScript: undefined, waitTimeout: undefined, force: false, noVault: true, dryRun: false, output: 'text', vault: {} },
+  ],
+  // --version after a subcommand is the RKE2 version, not edgectl's (program options only before the subcommand)
+  [['rke2', 'upgrade', '--version', 'v1.31.0+rke2r1'], 'rke2 upgrade', { clusterId: undefined, version: 'v1.31.0+rke2r1', channel: undefined, airgapDir: undefined, installScript: undefined, waitTimeout: undefined, force: false, noVault: false, dryRun: false, output: 'text', vault: {} }],
+  [['rke2', 'token', 'rotate'], 'rke2 token rotate', { clusterId: undefined, dryRun: false, output: 'text', vault: {} }],
+  [['rke2', 'token', 'rotate', '--cluster-id', 'rke2-abc12345', '--dry-run', '-o', 'json', '--vault-mount', 'edge'], 'rke2 token rotate', { clusterId: 'rke2-abc12345', dryRun: true, output: 'json', vault: { vaultMount: 'edge' } }],
+  [['rke2', 'token', 'sync', '--cluster-id', 'rke2-abc12345'], 'rke2 token sync', { clusterId: 'rke2-abc12345', dryRun: false, output: 'text', vault: {} }],
+  [['rke2', 'status'], 'rke2 status', { clusterId: undefined, noVault: false, output: 'text', vault: {} }],
+  [['rke2', 'status', '--no-vault', '-o', 'json'], 'rke2 status', { clusterId: undefined, noVault: true, output: 'json', vault: {} }],
+  [['rke2', 'uninstall'], 'rke2 uninstall', { clusterId: undefined, yes: false, deregister: false, purgeCluster: false, dryRun: false, output: 'text', vault: {} }],
+  [
+    ['rke2', 'uninstall', '-y', '--deregister', '--purge-cluster', '--cluster-id', 'rke2-abc12345', '--dry-run'],
+    'rke2 uninstall',
+    { clusterId: 'rke2-abc12345', yes: true, deregister: true, purgeCluster: true, dryRun: true, output: 'text', vault: {} },
+  ],
+  [
+    ['rke2', 'kubeconfig', '--publish', '--server-address', 'k8s.example.com'],
+    'rke2 kubeconfig',
+    { clusterId: undefined, serverAddress: 'k8s.example.com', publish: true, fromVault: false, out: undefined, dryRun: false, output: 'text', vault: {} },
+  ],
+  [
+    ['rke2', 'kubeconfig', '--from-vault', '--cluster-id', 'rke2-abc12345', '--out', '/tmp/k', '-o', 'json'],
+    'rke2 kubeconfig',
+    { clusterId: 'rke2-abc12345', serverAddress: undefined, publish: false, fromVault: true, out: '/tmp/k', dryRun: false, output: 'json', vault: {} },
+  ],
 ];
 
 describe('argv → parsed input', () => {
@@ -61,6 +94,20 @@ describe('usage errors exit 2 with a hint and no stack trace', () => {
     [['cluster', 'list', '--tag', 'novalue'], /expected key=value/],
     [['cluster', 'list', '--tag', '=v'], /expected key=value/],
     [['cluster', 'show', 'rke2-abc12345', '--show-token', '-o', 'json'], /cannot be combined with --output json/],
+    [['rke2', 'token'], /missing command|Usage: edgectl rke2 token/],
+    [['rke2', 'token', 'rotate', '--cluster-id', '../x'], /invalid cluster ID/],
+    [['rke2', 'token', 'rotate', '--new-token', 'x'], /unknown option '--new-token'/],
+    [['rke2', 'upgrade', '--wait-timeout', 'soon'], /must be a positive whole number/],
+    [['rke2', 'upgrade'], /upgrade needs --version V, --channel C or --airgap-dir DIR/],
+    [['rke2', 'upgrade', '--version', 'v1.30'], /--version "v1.30" is not an RKE2 version/],
+    [['rke2', 'upgrade', '--version', 'v1.30.1+rke2r1', '--channel', 'stable'], /mutually exclusive/],
+    [['rke2', 'upgrade', '--channel', 'stable', '--airgap-dir', '/a'], /--channel cannot be used with --airgap-dir/],
+    [['rke2', 'kubeconfig', '--publish', '--from-vault'], /use only one of --publish/],
+    [['rke2', 'kubeconfig', '--server-address', '127.0.0.1'], /invalid --server-address: 127\.0\.0\.1 reaches only the machine itself/],
+    [['rke2', 'kubeconfig', '--server-address', 'localhost:6443'], /reaches only the machine itself/],
+    [['rke2', 'kubeconfig', '--out', '-', '-o', 'json'], /cannot be combined with --output json/],
+    [['rke2', 'uninstall'], /uninstall needs --yes when stdin is not a terminal/],
+    [['rke2', 'status', '--cluster-id', 'Bad_ID'], /invalid cluster ID/],
   ])('%j', async (argv, message) => {
     const run = await runEdgectl(argv);
     expect(run.code).toBe(2);
@@ -71,6 +118,12 @@ describe('usage errors exit 2 with a hint and no stack trace', () => {
 });
 
 describe('help and version', () => {
+  it('rke2 server --version V is the RKE2 version, not edgectl\'s', async () => {
+    const { id, input } = await parsed(['rke2', 'server', '--version', 'v1.30.1+rke2r1', '--no-vault']);
+    expect(id).toBe('rke2 server');
+    expect((input as { install: { version?: string } }).install.version).toBe('v1.30.1+rke2r1');
+  });
+
   it('--version prints the version on stdout and exits 0', async () => {
     const run = await runEdgectl(['--version']);
     expect(run.code).toBe(0);

@@ -33,6 +33,8 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
   program
     .description('Stand up RKE2 clusters on bare-metal and edge hosts, with join tokens kept in Vault.')
     .version(EDGECTL_VERSION, '-V, --version', 'print the edgectl version')
+    // program options only before the subcommand: `rke2 server|upgrade --version V` is RKE2's version
+    .enablePositionalOptions()
     .helpOption('-h, --help', 'show help for a command')
     .helpCommand(false)
     .exitOverride()

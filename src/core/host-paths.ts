@@ -8,6 +8,10 @@ export const HOST_PATHS = {
   joinTokenFile: '/etc/rancher/rke2/edgectl-token',
   /** the admin kubeconfig RKE2 writes on a server (0600) */
   adminKubeconfig: '/etc/rancher/rke2/rke2.yaml',
+  /** the drop-in rke2.sh owns (node-name, token-file, …) */
+  dropIn: '/etc/rancher/rke2/config.yaml.d/50-edgectl.yaml',
+  /** the operator's own RKE2 config */
+  operatorConfig: '/etc/rancher/rke2/config.yaml',
 } as const;
 
 /** The RKE2 supervisor (registration) port. */

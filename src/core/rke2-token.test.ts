@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EdgectlError } from './errors.js';
-import { parseJoinToken, redactToken } from './rke2-token.js';
+import { classifyLocalToken, parseJoinToken, redactToken } from './rke2-token.js';
 
 const HASH = 'a'.repeat(64);
 
@@ -27,5 +27,20 @@ describe('join tokens', () => {
     expect(r).toBe('K10aaaaaaaa…::<redacted>');
     expect(r).not.toContain('s3cret');
     expect(redactToken('short')).toBe('<redacted>');
+  });
+});
+
+describe('classifyLocalToken', () => {
+  const ca = 'a'.repeat(64);
+  const t = (secret: string, hash = ca): string => `K10${hash}::server:${secret}`;
+  it.each([
+    [t('new'), t('new'), [], 'current'],
+    [`${t('new')}\n`, t('new'), [], 'current'],
+    [t('old'), t('new'), [t('old'), t('older')], 'older'],
+    [t('mine'), t('new'), [t('old')], 'unpublished'],
+    ['shortsecret', t('new'), [], 'unpublished'],
+    [t('x', 'b'.repeat(64)), t('new'), [], 'foreign'],
+  ] as const)('%s vs %s → %s', (local, current, older, want) => {
+    expect(classifyLocalToken(local, current, older)).toBe(want);
   });
 });

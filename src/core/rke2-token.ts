@@ -31,3 +31,23 @@ export function redactToken(token: string): string {
   const m = FULL.exec(token.trim());
   return m ? `K10${(m[1] ?? '').slice(0, 8)}…::<redacted>` : '<redacted>';
 }
+
+/**
+ * How a node's token compares with the cluster's token in Vault:
+ * current (the same), older (an earlier version in Vault: the cluster was
+ * rotated since), unpublished (same CA, in no kept version: a rotation on this
+ * node that never reached Vault), foreign (another cluster's CA hash).
+ */
+export type TokenStanding = 'current' | 'older' | 'unpublished' | 'foreign';
+
+/** Classify a local token against Vault's current token and the tokens of its older kept versions. */
+export function classifyLocalToken(local: string, current: string, older: readonly string[]): TokenStanding {
+  const l = local.trim();
+  if (l === current.trim()) return 'current';
+  if (older.some((t) => t.trim() === l)) return 'older';
+  const hash = (t: string): string | undefined => FULL.exec(t.trim())?.[1];
+  const a = hash(l);
+  const b = hash(current);
+  if (a !== undefined && b !== undefined && a !== b) return 'foreign';
+  return 'unpublished';
+}

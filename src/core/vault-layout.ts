@@ -3,12 +3,15 @@
  * field names, custom_metadata encoding and its KV v2 limits. Every path here
  * is built from a validated cluster ID or node name, so none can escape rke2/.
  *
- *   <mount>/data/rke2/<id>                     cluster secret: token, server, state
+ *   <mount>/data/rke2/<id>                     cluster secret: token, server, state, token_generation,
+ *                                              token_rotated_at/by (one KV version per token change;
+ *                                              old versions keep old tokens for etcd snapshot restores)
  *   <mount>/metadata/rke2/<id>                 custom_metadata: created_at, hostname, ip,
  *                                              rke2_version, tag.<key> (non-secret)
  *   <mount>/data/rke2/<id>/nodes/<node-name>   one entry per node: role, hostname, ip, …
- *   <mount>/data/rke2-admin/<id>/kubeconfig    admin kubeconfig (separate tree, so agent
- *                                              policies on rke2/* can never read it)
+ *   <mount>/data/rke2-admin/<id>/kubeconfig    admin kubeconfig: kubeconfig, server, published_at,
+ *                                              published_by (separate tree, so agent policies on
+ *                                              rke2/* can never read it)
  */
 import { parseClusterId } from './cluster-id.js';
 import { usageError } from './errors.js';
@@ -34,6 +37,23 @@ export const CLUSTER_FIELDS = {
   state: 'state',
   /** RFC 3339 time of the last data write, for operators reading versions */
   updatedAt: 'updated_at',
+  /** how many times the token was rotated (absent = 0, the token of the bootstrap) */
+  tokenGeneration: 'token_generation',
+  /** RFC 3339 time of the last rotation: restore etcd snapshots older than this with an earlier version's token */
+  tokenRotatedAt: 'token_rotated_at',
+  /** the node that ran the last rotation */
+  tokenRotatedBy: 'token_rotated_by',
+} as const;
+
+/** Field names of the admin kubeconfig secret at rke2-admin/<id>/kubeconfig. */
+export const ADMIN_KUBECONFIG_FIELDS = {
+  /** the kubeconfig YAML, server address already rewritten for remote use */
+  kubeconfig: 'kubeconfig',
+  /** its API server URL, e.g. https://10.0.0.10:6443 */
+  server: 'server',
+  publishedAt: 'published_at',
+  /** the node that published it */
+  publishedBy: 'published_by',
 } as const;
 
 /** Edgectl's own custom_metadata keys on the cluster secret (non-secret). */
@@ -61,6 +81,8 @@ export interface NodeEntry {
   rke2_version: string;
   /** RFC 3339 */
   joined_at: string;
+  /** the cluster token generation this node's token file holds (absent: the bootstrap token, 0) */
+  token_generation?: number;
 }
 
 const MOUNT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

@@ -24,7 +24,9 @@ export type FaultAction =
   | { kind: 'redirect'; location: string; status?: 307 | 308 }
   | { kind: 'reset' }
   /** forward to OpenBao (so the change happens), then answer the client with this status instead */
-  | { kind: 'lose-response'; status: number };
+  | { kind: 'lose-response'; status: number }
+  /** never forward or answer (the request hangs until the proxy closes); onHold runs when it arrives */
+  | { kind: 'hold'; onHold?: () => void };
 
 export interface Fault {
   name: string;
@@ -46,8 +48,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Start a proxy on 127.0.0.1 forwarding to target (an http:// OpenBao address). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+/** Start a proxy on 127.0.0.1 (or opts.host) forwarding to target (an http:// OpenBao address). */
+export async function startFaultProxy(target: string, opts: { host?: string } = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
   const faults: Array<Fault & { left: number }> = [];
   const requests: RecordedRequest[] = [];
@@ -110,13 +112,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             res.end(JSON.stringify({ errors: ['injected: the response was lost'] }), done);
           });
           return;
+        case 'hold':
+          done();
+          action.onHold?.();
+          return;
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((r) => server.listen(0, host, r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     get peakInFlight() {
       return peak;

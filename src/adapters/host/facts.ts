@@ -3,6 +3,7 @@
  * primary address, whether it runs as root, and the local cluster state.
  */
 import { hostname, networkInterfaces } from 'node:os';
+import { parse as parseYaml } from 'yaml';
 import { EdgectlError } from '../../core/errors.js';
 import { clusterIdProblem } from '../../core/cluster-id.js';
 import { HOST_PATHS } from '../../core/host-paths.js';
@@ -47,4 +48,24 @@ export async function readTokenFile(path: string): Promise<string | undefined> {
   const text = await readFileIfExists(path);
   const token = text?.trim();
   return token === undefined || token === '' ? undefined : token;
+}
+
+/**
+ * The node-name RKE2 is configured with (rke2.sh's drop-in wins over the
+ * operator's config.yaml, as RKE2 reads them), or undefined when none is set.
+ */
+export async function readConfiguredNodeName(): Promise<string | undefined> {
+  for (const path of [HOST_PATHS.dropIn, HOST_PATHS.operatorConfig]) {
+    const text = await readFileIfExists(path);
+    if (text === undefined) continue;
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch {
+      continue; // RKE2 would refuse such a file; the host name is the best guess left
+    }
+    const name = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)['node-name'] : undefined;
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  return undefined;
 }

@@ -26,6 +26,10 @@ export interface ScriptInvocation {
   env?: Readonly<Record<string, string>>;
   /** human title of the whole run, used in errors */
   title: string;
+  /** non-zero exit codes that are answers, not failures (e.g. 3 from `status` without RKE2) */
+  allowExit?: readonly number[];
+  /** a read-only probe: collect its events but show no progress for them */
+  quiet?: boolean;
 }
 
 export interface ScriptResult {
@@ -34,6 +38,10 @@ export interface ScriptResult {
   stepDurations: Record<string, number>;
   /** what the script printed on stdout (data, e.g. status --json) */
   stdout: string;
+  /** 0, or one of allowExit */
+  exitCode: number;
+  /** the message of the last fail event (why an allowed non-zero exit happened) */
+  failure: string | undefined;
 }
 
 /** Environment variables passed through to scripts; everything else (VAULT_TOKEN…) is dropped. */
@@ -107,6 +115,10 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       const e = parseScriptEvent(line);
       if (!e) return;
       events.push(e);
+      if (inv.quiet === true) {
+        if (e.type === 'fail') lastFailure = e.message;
+        return;
+      }
       const now = ctx.clock.monotonicMs();
       if (e.type === 'start') {
         open.get(e.step)?.handle.done();
@@ -154,11 +166,11 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
     child.on('close', (code, signal) => {
       ctx.signal.removeEventListener('abort', onAbort);
       for (const s of open.values()) s.handle.fail(signal ?? `exit ${code}`);
-      if (code === 0) {
-        resolveRun({ events, stepDurations, stdout });
+      const exit = code ?? 128;
+      if (code === 0 || (code !== null && inv.allowExit?.includes(code) === true)) {
+        resolveRun({ events, stepDurations, stdout, exitCode: exit, failure: lastFailure });
         return;
       }
-      const exit = code ?? 128;
       if (ctx.signal.aborted) {
         reject(new EdgectlError('interrupted', `${inv.title} was interrupted`, {
           hint: 're-run the same command to continue; every step is safe to repeat',

@@ -3,6 +3,12 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../core/errors.js';
 import type { InstallOptions } from '../../core/install-options.js';
 import { serverUrlProblem } from '../../core/install-options.js';
+import type { KubeconfigInput } from '../../app/rke2-kubeconfig.js';
+import type { StatusInput } from '../../app/rke2-status.js';
+import type { TokenRotateInput } from '../../app/rke2-token-rotate.js';
+import type { TokenSyncInput } from '../../app/rke2-token-sync.js';
+import type { UninstallInput } from '../../app/rke2-uninstall.js';
+import type { UpgradeInput } from '../../app/rke2-upgrade.js';
 import type { Registrar } from '../program.js';
 import {
   type OutputFormat,
@@ -135,7 +141,7 @@ function addJoinOptions(cmd: Command): Command {
     .addOption(outputOption());
 }
 
-/** Register `rke2 server`, `rke2 add-master`, `rke2 agent`. */
+/** Register `rke2 server`, `rke2 add-master`, `rke2 agent` and the day-2 commands. */
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
@@ -200,5 +206,148 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       install: installInput(o),
     };
     registrar.select('rke2 agent', input, async (ctx, i) => (await import('../../app/rke2-agent.js')).runAgent(ctx, i));
+  });
+
+  registerRke2Day2Commands(rke2, registrar);
+}
+
+interface Day2Flags extends VaultFlags {
+  clusterId?: string;
+  dryRun?: boolean;
+  vault?: boolean;
+  output: OutputFormat;
+}
+
+/** Register the day-2 commands: `rke2 upgrade`, `rke2 token rotate|sync`, `rke2 status`, `rke2 uninstall`, `rke2 kubeconfig`. */
+export function registerRke2Day2Commands(rke2: Command, registrar: Registrar): void {
+  const clusterIdOption = (cmd: Command, what = 'default: /etc/edgectl/cluster-id'): Command =>
+    cmd.option('--cluster-id <id>', `cluster ID in Vault (${what})`, clusterIdArg);
+
+  const upgrade = rke2
+    .command('upgrade')
+    .description('upgrade RKE2 on this node: refuses a downgrade and an agent newer than the cluster\'s servers (unless --force), waits until ready, records the version in Vault');
+  upgrade
+    .option('--version <v>', 'target RKE2 version, e.g. v1.30.4+rke2r1')
+    .option('--channel <c>', 'resolve the target from a release channel: stable, latest, v1.30')
+    .option('--airgap-dir <dir>', 'install from the air-gap artifacts in DIR (their version is the target)')
+    .option('--install-script <path|url>', 'RKE2 installer to run (default https://get.rke2.io, or DIR/install.sh)')
+    .option('--force', 'allow a downgrade, a reinstall, or an agent newer than the servers', false)
+    .option('--wait-timeout <seconds>', 'how long to wait for RKE2 to be ready after the restart (default 900)', positiveInt)
+    .option('--no-vault', 'do not use Vault (no server version check, nothing recorded)')
+    .option('--dry-run', 'resolve the target, check everything, print the plan; change nothing');
+  clusterIdOption(upgrade).addOption(outputOption());
+  addVaultOptions(upgrade);
+  upgrade.addHelpText(
+    'after',
+    '\nExamples:\n  sudo -E edgectl rke2 upgrade --version v1.30.6+rke2r1          on each server first, then on each agent\n  sudo -E edgectl rke2 upgrade --channel stable --dry-run         show the resolved target and the plan\n  sudo -E edgectl rke2 upgrade --airgap-dir /srv/rke2-v1.30.6     air-gapped: the artifacts fix the version\n',
+  );
+  upgrade.action((o: Day2Flags & { version?: string; channel?: string; airgapDir?: string; installScript?: string; force: boolean; waitTimeout?: number }) => {
+    const input: UpgradeInput = {
+      clusterId: o.clusterId,
+      version: o.version,
+      channel: o.channel,
+      airgapDir: o.airgapDir,
+      installScript: o.installScript,
+      waitTimeout: o.waitTimeout,
+      force: o.force,
+      noVault: o.vault === false,
+      dryRun: o.dryRun === true,
+      output: o.output,
+      vault: vaultFlags(o),
+    };
+    registrar.select('rke2 upgrade', input, async (ctx, i) => (await import('../../app/rke2-upgrade.js')).runUpgrade(ctx, i));
+  });
+
+  const token = rke2.command('token').description('the cluster join token: rotate it on a server, sync it to the other nodes');
+  const rotate = token
+    .command('rotate')
+    .description('on a server: rotate the cluster token with RKE2\'s own `rke2 token rotate`, store it in Vault as a new version, list the nodes that need it');
+  clusterIdOption(rotate).option('--dry-run', 'check everything and print the plan; change nothing').addOption(outputOption());
+  addVaultOptions(rotate);
+  rotate.addHelpText(
+    'after',
+    '\nNo token ever appears on a command line, in an environment or in the output: RKE2 generates the new one.\nRe-running after an interrupted rotation publishes the rotated token instead of rotating again.\n\nExample:\n  sudo -E edgectl rke2 token rotate                      then, on every node it lists:\n  sudo -E edgectl rke2 token sync\n',
+  );
+  rotate.action((o: Day2Flags) => {
+    const input: TokenRotateInput = { clusterId: o.clusterId, dryRun: o.dryRun === true, output: o.output, vault: vaultFlags(o) };
+    registrar.select('rke2 token rotate', input, async (ctx, i) => (await import('../../app/rke2-token-rotate.js')).runTokenRotate(ctx, i));
+  });
+
+  const sync = token
+    .command('sync')
+    .description('put the cluster\'s current token from Vault in place on this node for its next start (no restart)');
+  clusterIdOption(sync).option('--dry-run', 'check everything and print the plan; change nothing').addOption(outputOption());
+  addVaultOptions(sync);
+  sync.addHelpText('after', '\nExample (on each node after a rotation):\n  sudo -E edgectl rke2 token sync\n  sudo -E edgectl rke2 token sync --cluster-id rke2-abc12345 -o json\n');
+  sync.action((o: Day2Flags) => {
+    const input: TokenSyncInput = { clusterId: o.clusterId, dryRun: o.dryRun === true, output: o.output, vault: vaultFlags(o) };
+    registrar.select('rke2 token sync', input, async (ctx, i) => (await import('../../app/rke2-token-sync.js')).runTokenSync(ctx, i));
+  });
+
+  const status = rke2
+    .command('status')
+    .description('this node (cluster ID, role, RKE2 version, service, readiness, token) and the cluster as Vault holds it (servers, agents, versions, token version); without Vault the local part only');
+  clusterIdOption(status).option('--no-vault', 'report this node only, even if VAULT_ADDR is set').addOption(outputOption());
+  addVaultOptions(status);
+  status.addHelpText('after', '\nExamples:\n  sudo -E edgectl rke2 status\n  sudo edgectl rke2 status --no-vault -o json\n');
+  status.action((o: Day2Flags) => {
+    const input: StatusInput = { clusterId: o.clusterId, noVault: o.vault === false, output: o.output, vault: vaultFlags(o) };
+    registrar.select('rke2 status', input, async (ctx, i) => (await import('../../app/rke2-status.js')).runStatus(ctx, i));
+  });
+
+  const uninstall = rke2
+    .command('uninstall')
+    .description('uninstall RKE2 from this node and remove /etc/edgectl/cluster-id and the token file; --deregister also removes the node from Vault');
+  uninstall
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
+    .option('--deregister', 'remove this node\'s entry from the cluster in Vault', false)
+    .option('--purge-cluster', 'on the cluster\'s last server: also delete the cluster from Vault (implies --deregister)', false)
+    .option('--dry-run', 'print the plan; change nothing');
+  clusterIdOption(uninstall).addOption(outputOption());
+  addVaultOptions(uninstall);
+  uninstall.addHelpText(
+    'after',
+    '\nExamples:\n  sudo -E edgectl rke2 uninstall --deregister                 asks first; removes this node from Vault too\n  sudo -E edgectl rke2 uninstall --yes --deregister --purge-cluster   the last server: the cluster goes too\n  sudo edgectl rke2 uninstall --yes                           Vault is left as it is\n',
+  );
+  uninstall.action((o: Day2Flags & { yes: boolean; deregister: boolean; purgeCluster: boolean }) => {
+    const input: UninstallInput = {
+      clusterId: o.clusterId,
+      yes: o.yes,
+      deregister: o.deregister,
+      purgeCluster: o.purgeCluster,
+      dryRun: o.dryRun === true,
+      output: o.output,
+      vault: vaultFlags(o),
+    };
+    registrar.select('rke2 uninstall', input, async (ctx, i) => (await import('../../app/rke2-uninstall.js')).runUninstall(ctx, i));
+  });
+
+  const kubeconfig = rke2
+    .command('kubeconfig')
+    .description('the admin kubeconfig for remote use (server address rewritten, mode 0600): write it on a server, --publish it to Vault, or fetch it --from-vault');
+  clusterIdOption(kubeconfig, 'default: /etc/edgectl/cluster-id; required with --from-vault elsewhere')
+    .option('--server-address <addr>', 'address the kubeconfig points at: IP, DNS name or load balancer, optionally :PORT (default: this server\'s registered address; never 127.0.0.1)')
+    .option('--publish', 'on a server: store it in Vault under rke2-admin/<id>/kubeconfig (operators only can read it)', false)
+    .option('--from-vault', 'on an operator machine: fetch the published one from Vault', false)
+    .option('--out <file>', 'where to write it, mode 0600 (default <cluster-id>.kubeconfig; "-" prints it on stdout; none with --publish alone)')
+    .option('--dry-run', 'print the plan; change nothing')
+    .addOption(outputOption());
+  addVaultOptions(kubeconfig);
+  kubeconfig.addHelpText(
+    'after',
+    '\nExamples:\n  sudo -E edgectl rke2 kubeconfig --publish --server-address k8s.example.com      on a server\n  edgectl rke2 kubeconfig --from-vault --cluster-id rke2-abc12345 --out ~/.kube/edge.yaml   on a laptop\n  sudo edgectl rke2 kubeconfig --out /root/admin.kubeconfig                        no Vault\n',
+  );
+  kubeconfig.action((o: Day2Flags & { serverAddress?: string; publish: boolean; fromVault: boolean; out?: string }) => {
+    const input: KubeconfigInput = {
+      clusterId: o.clusterId,
+      serverAddress: o.serverAddress,
+      publish: o.publish,
+      fromVault: o.fromVault,
+      out: o.out,
+      dryRun: o.dryRun === true,
+      output: o.output,
+      vault: vaultFlags(o),
+    };
+    registrar.select('rke2 kubeconfig', input, async (ctx, i) => (await import('../../app/rke2-kubeconfig.js')).runKubeconfig(ctx, i));
   });
 }

@@ -1,0 +1,200 @@
+/**
+ * `edgectl rke2 kubeconfig`: the admin kubeconfig for remote use. On a server
+ * it reads RKE2's /etc/rancher/rke2/rke2.yaml, points it at an address other
+ * hosts can reach (never 127.0.0.1), renames RKE2's "default" entries to the
+ * cluster ID, and writes it with mode 0600; --publish stores it in Vault under
+ * rke2-admin/<id>/kubeconfig, a tree agent policies on rke2/* cannot read.
+ * --from-vault fetches it on an operator's machine.
+ */
+import { promises as fs } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
+import { readFileIfExists, writeFileAtomic } from '../adapters/host/files.js';
+import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import { EdgectlError, usageError } from '../core/errors.js';
+import { HOST_PATHS } from '../core/host-paths.js';
+import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigServers, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
+import { Secret } from '../core/secret.js';
+import { adminKubeconfigPath } from '../core/vault-layout.js';
+import { type Context, writeJson, writeOut } from './context.js';
+import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { resolveClusterId, thisNodeName } from './rke2-node.js';
+import { describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
+import { type VaultSession, openVault } from './vault-session.js';
+
+export interface KubeconfigInput {
+  clusterId: string | undefined;
+  serverAddress: string | undefined;
+  publish: boolean;
+  fromVault: boolean;
+  /** a file, or "-" for stdout; default <cluster-id>.kubeconfig (none with --publish alone) */
+  out: string | undefined;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+}
+
+/** The --output json shape of `rke2 kubeconfig` (never the kubeconfig itself). */
+export interface KubeconfigJson {
+  cluster_id: string | null;
+  source: 'local' | 'vault';
+  /** the API server URL the kubeconfig points at */
+  server: string;
+  /** the file written (absolute), or null */
+  out: string | null;
+  published: null | { vault_path: string; kv_version: number | null; changed: boolean | null };
+}
+
+/** Write, publish or fetch the admin kubeconfig. */
+export async function runKubeconfig(ctx: Context, input: KubeconfigInput): Promise<void> {
+  if (input.publish && input.fromVault) throw usageError('use only one of --publish (on a server) and --from-vault (on an operator machine)');
+  if (input.out === '-' && input.output === 'json') throw usageError('--out - prints the kubeconfig on stdout; it cannot be combined with --output json');
+  if (input.out !== undefined && input.out !== '-' && (input.out === '' || input.out.endsWith('/'))) throw usageError(`--out ${JSON.stringify(input.out)} is not a file name`);
+  const address = input.serverAddress === undefined ? undefined : parseServerAddress(input.serverAddress);
+  if (input.fromVault) {
+    await fromVault(ctx, input, address);
+    return;
+  }
+  await fromServer(ctx, input, address);
+}
+
+async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
+  const clusterId = input.clusterId ?? (await readLocalClusterId());
+  if (clusterId === undefined) throw usageError('--from-vault needs --cluster-id ID');
+  const store = openVault(ctx, input.vault);
+  try {
+    await verifyVaultAccess(store);
+    const published = await store.registry.readAdminKubeconfig(clusterId);
+    if (published === undefined) {
+      throw new EdgectlError('vaultState', `no admin kubeconfig of cluster ${clusterId} is published in ${describeVault(store)} (${store.kv.dataPath(adminKubeconfigPath(clusterId))})`, {
+        hint: 'publish it from a server of the cluster: sudo -E edgectl rke2 kubeconfig --publish',
+      });
+    }
+    let text = published.kubeconfig.reveal();
+    let server = published.server;
+    if (address !== undefined) {
+      const r = rewriteKubeconfig(text, { server: apiServerUrl(address), name: clusterId });
+      text = r.text;
+      server = r.server;
+    }
+    if (kubeconfigServers(text).some((s) => isLoopbackHost(new URL(s).hostname))) {
+      throw new EdgectlError('precondition', `the published kubeconfig of ${clusterId} points at a loopback address`, { hint: 'pass --server-address ADDR, or re-publish it from a server' });
+    }
+    const out = input.out ?? `${clusterId}.kubeconfig`;
+    const steps = await writeSteps(ctx, out, new Secret(text));
+    await finish(ctx, input, steps, { cluster_id: clusterId, source: 'vault', server, out: out === '-' ? null : resolve(out), published: null }, out === '-' ? text : undefined);
+  } finally {
+    await store.close();
+  }
+}
+
+async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
+  requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
+  const localId = await readLocalClusterId();
+  const clusterId = input.publish ? resolveClusterId(input.clusterId, localId) : (input.clusterId ?? localId);
+  const original = await readFileIfExists(HOST_PATHS.adminKubeconfig);
+  if (original === undefined) {
+    throw new EdgectlError('precondition', `there is no admin kubeconfig at ${HOST_PATHS.adminKubeconfig}: this host is not an RKE2 server, or rke2-server has not started yet`, {
+      hint: 'run this on a server of the cluster; elsewhere fetch a published one with --from-vault --cluster-id ID',
+    });
+  }
+  const host = hostName().toLowerCase();
+  const nodeName = await thisNodeName(host);
+  const store = input.publish ? openVault(ctx, input.vault) : undefined;
+  try {
+    let server: string;
+    if (address !== undefined) server = apiServerUrl(address);
+    else {
+      // the address this server was registered with, else its primary address
+      let candidate: string | undefined;
+      if (store !== undefined && clusterId !== undefined) {
+        await verifyVaultAccess(store);
+        candidate = (await store.registry.readNode(clusterId, nodeName))?.ip || undefined;
+      }
+      candidate ??= primaryAddress();
+      if (candidate === undefined || serverAddressProblem(candidate) !== undefined) {
+        throw new EdgectlError('precondition', 'cannot tell which address other hosts reach this server at', { hint: 'pass --server-address ADDR (an IP, DNS name or load balancer)' });
+      }
+      server = apiServerUrl(parseServerAddress(candidate));
+    }
+    const rewritten = rewriteKubeconfig(original, { server, name: clusterId ?? 'rke2' });
+    const kubeconfig = new Secret(rewritten.text);
+    const steps: Step[] = [];
+    const json: KubeconfigJson = { cluster_id: clusterId ?? null, source: 'local', server, out: null, published: null };
+    if (store !== undefined && clusterId !== undefined) {
+      await verifyVaultAccess(store);
+      if ((await findCluster(store, clusterId)) === undefined) {
+        throw new EdgectlError('vaultState', `cluster ${clusterId} is not registered in ${describeVault(store)}`, { hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)' });
+      }
+      const path = store.kv.dataPath(adminKubeconfigPath(clusterId));
+      json.published = { vault_path: path, kv_version: null, changed: null };
+      steps.push(publishStep(store, clusterId, nodeName, kubeconfig, server, path, json, ctx));
+    }
+    const out = input.out ?? (input.publish ? undefined : `${clusterId ?? 'rke2'}.kubeconfig`);
+    if (out !== undefined) {
+      steps.push(...(await writeSteps(ctx, out, kubeconfig)));
+      json.out = out === '-' ? null : resolve(out);
+    }
+    await finish(ctx, input, steps, json, out === '-' ? rewritten.text : undefined);
+  } finally {
+    await store?.close();
+  }
+}
+
+function publishStep(store: VaultSession, clusterId: string, nodeName: string, kubeconfig: Secret, server: string, path: string, json: KubeconfigJson, ctx: Context): Step {
+  return {
+    id: 'vault-kubeconfig',
+    title: `Publish the admin kubeconfig of ${clusterId} in Vault`,
+    plan: [`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, 'readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it'],
+    run: async () => {
+      const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
+      json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+    },
+  };
+}
+
+async function writeSteps(ctx: Context, out: string, kubeconfig: Secret): Promise<Step[]> {
+  if (out === '-') return []; // printed by finish, after the plan ran
+  const path = resolve(out);
+  let st;
+  try {
+    st = await fs.stat(dirname(path));
+  } catch {
+    throw new EdgectlError('precondition', `cannot write ${path}: the directory ${dirname(path)} does not exist`);
+  }
+  if (!st.isDirectory()) throw new EdgectlError('precondition', `cannot write ${path}: ${dirname(path)} is not a directory`);
+  const existing = await fs.stat(path).catch(() => undefined);
+  if (existing?.isDirectory() === true) throw usageError(`--out ${out} is a directory; give a file name`);
+  return [
+    {
+      id: 'write-file',
+      title: `Write the kubeconfig to ${path}`,
+      plan: [`write ${path} atomically with mode 0600 (it holds the cluster admin's key)`],
+      run: async () => {
+        await writeFileAtomic(path, kubeconfig.reveal(), 0o600);
+        ctx.ui.debug(`wrote ${path}`);
+      },
+    },
+  ];
+}
+
+async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: string | undefined): Promise<void> {
+  if (input.dryRun) {
+    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json, plan: describePlan(steps) });
+    else printPlan(ctx, `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, steps);
+    return;
+  }
+  const results = await executePlan(ctx, steps);
+  if (toStdout !== undefined) {
+    ctx.stdout.write(toStdout.endsWith('\n') ? toStdout : `${toStdout}\n`);
+    return;
+  }
+  if (input.output === 'json') {
+    writeJson(ctx, { ...json, steps: results });
+    return;
+  }
+  if (json.out !== null) writeOut(ctx, json.out);
+  if (json.published !== null) ctx.ui.info(`Published at ${json.published.vault_path}${json.published.changed === false ? ' (unchanged)' : ` (version ${json.published.kv_version ?? '?'})`}.`);
+  ctx.ui.info(`The kubeconfig points at ${json.server}; that address must be in the API server certificate (RKE2 adds the node's IPs and every --tls-san).`);
+  if (json.out !== null) ctx.ui.info(`Use it with: kubectl --kubeconfig ${json.out} get nodes`);
+}

@@ -1,0 +1,222 @@
+/**
+ * `edgectl rke2 token rotate`: on a server, rotate the cluster's join token with
+ * RKE2's own `rke2 token rotate` (through rke2.sh token-rotate, which passes no
+ * token on any command line or environment), store the new token in Vault as a
+ * new KV v2 version with check-and-set (earlier versions stay readable: an etcd
+ * snapshot can only be restored with the token of its time), and list the nodes
+ * that need it before their next restart.
+ *
+ * Crash safety: RKE2 writes the new token to this server's token file before
+ * anything else happens, so a run that dies between the rotation and the Vault
+ * write leaves a token that is in no Vault version. The next run sees exactly
+ * that and publishes the file instead of rotating again.
+ */
+import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
+import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import { EdgectlError } from '../core/errors.js';
+import { HOST_PATHS } from '../core/host-paths.js';
+import { tokenRotationProblem } from '../core/rke2-version.js';
+import { Secret } from '../core/secret.js';
+import { renderTable } from '../core/table.js';
+import { CLUSTER_FIELDS } from '../core/vault-layout.js';
+import { type Context, writeJson, writeOut } from './context.js';
+import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from './registry.js';
+import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
+import { nodeEntry } from './rke2-steps.js';
+import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { type VaultSession, openVault } from './vault-session.js';
+
+export interface TokenRotateInput {
+  clusterId: string | undefined;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+}
+
+/** The --output json shape of `rke2 token rotate` (never a token). */
+export interface TokenRotateJson {
+  cluster_id: string;
+  /** rotated: a new token now; recovered: an earlier run's rotation was published */
+  mode: 'rotated' | 'recovered';
+  node: string;
+  vault_path: string;
+  previous_kv_version: number;
+  kv_version: number | null;
+  token_generation: number;
+  rotated_at: string | null;
+  /** every other registered node: each needs `token sync` before its next restart */
+  nodes_to_sync: Array<{ name: string; role: string; hostname: string; ip: string }>;
+  sync_command: string;
+}
+
+/** Rotate the cluster token on this server, or finish an interrupted rotation. */
+export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Promise<void> {
+  requireRoot('edgectl rke2 token rotate');
+  const host = hostName().toLowerCase();
+  const clusterId = resolveClusterId(input.clusterId, await readLocalClusterId());
+  const status = await readRke2Status(ctx);
+  if (!status.installed) throw new EdgectlError('precondition', 'RKE2 is not installed on this host', { hint: 'run the rotation on a server of the cluster' });
+  if (status.role !== 'server') {
+    throw new EdgectlError('precondition', `token rotation runs on a server of the cluster; this host's role is ${status.role}`, {
+      hint: 'run it on one of the servers (edgectl rke2 status lists them)',
+    });
+  }
+  const tooOld = tokenRotationProblem(status.version);
+  if (tooOld !== undefined) {
+    throw new EdgectlError('precondition', tooOld, { hint: 'upgrade the servers first (edgectl rke2 upgrade --version …), then rotate' });
+  }
+  const store = openVault(ctx, input.vault);
+  try {
+    await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(host) });
+  } finally {
+    await store.close();
+  }
+}
+
+async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession, f: { clusterId: string; host: string; nodeName: string }): Promise<void> {
+  await verifyVaultAccess(store);
+  const record = await requireReadyCluster(store, f.clusterId);
+  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+  if (local === undefined) {
+    throw new EdgectlError('precondition', `rke2-server has not written ${HOST_PATHS.serverTokenFile}`, { hint: 'wait until it is ready (edgectl rke2 status), then re-run' });
+  }
+  const { standing, version: heldVersion } = await compareWithVault(store, record, local);
+  if (standing === 'foreign') {
+    throw new EdgectlError('trust', `this server's token (${HOST_PATHS.serverTokenFile}) carries another cluster CA hash than cluster ${f.clusterId} in Vault`, {
+      hint: `check the cluster ID (${HOST_PATHS.clusterIdFile}, --cluster-id) and the Vault namespace/mount`,
+    });
+  }
+  if (standing === 'older') {
+    const by = record.extra[CLUSTER_FIELDS.tokenRotatedBy];
+    throw new EdgectlError('precondition', `this server still runs with an earlier token of cluster ${f.clusterId} (KV version ${heldVersion ?? '?'}); the cluster's token was rotated since${typeof by === 'string' ? ` on ${by}` : ''}`, {
+      hint: `put the current token in place (${syncCommand(f.clusterId, input.vault)}) and restart rke2-server before rotating from this server, or rotate on an up-to-date server`,
+    });
+  }
+  const mode: TokenRotateJson['mode'] = standing === 'current' ? 'rotated' : 'recovered';
+  if (mode === 'recovered') ctx.ui.info(`This server holds a rotated token that is not in Vault yet (an earlier rotation did not finish): publishing it instead of rotating again.`);
+  const nodes = await store.registry.listNodes(f.clusterId);
+  const generation = tokenGenerationOf(record) + 1;
+  const path = clusterApiPath(store, f.clusterId);
+  let published: ClusterRecord | undefined;
+  let rotatedAt: string | undefined;
+
+  const publishStep: Step = {
+    id: 'vault-publish',
+    title: 'Store the new token in Vault',
+    plan: [
+      `read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`,
+      `write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`,
+      `versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`,
+    ],
+    run: async () => {
+      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+      if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
+      rotatedAt = ctx.clock.now().toISOString();
+      published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
+    },
+  };
+  const localStep: Step =
+    mode === 'rotated'
+      ? {
+          id: 'rotate',
+          title: 'Rotate the cluster token with RKE2',
+          plan: [
+            'run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)',
+            `the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`,
+          ],
+          ownProgress: true,
+          run: async () => {
+            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+          },
+        }
+      : {
+          id: 'local-token',
+          title: 'Put the new token in place on this server',
+          plan: [`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`],
+          ownProgress: true,
+          run: async () => {
+            const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+            if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
+            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+          },
+        };
+  const nodeStep: Step = {
+    id: 'vault-node',
+    title: `Record token generation ${generation} in node ${f.nodeName}'s entry`,
+    plan: [`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`],
+    run: async () => {
+      await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, primaryAddress() ?? '', generation));
+    },
+  };
+  // rotated: the rotation first (RKE2 writes the token file), then Vault; recovered: Vault first, the truth
+  const steps = mode === 'rotated' ? [localStep, publishStep, nodeStep] : [publishStep, localStep, nodeStep];
+  const others = nodes.filter((n) => n.name !== f.nodeName);
+  const json = (kvVersion: number | null): TokenRotateJson => ({
+    cluster_id: f.clusterId,
+    mode,
+    node: f.nodeName,
+    vault_path: path,
+    previous_kv_version: record.version,
+    kv_version: kvVersion,
+    token_generation: generation,
+    rotated_at: rotatedAt ?? null,
+    nodes_to_sync: others.map((n) => ({ name: n.name, role: n.role, hostname: n.hostname, ip: n.ip })),
+    sync_command: syncCommand(f.clusterId, input.vault),
+  });
+
+  if (input.dryRun) {
+    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json(null), plan: describePlan(steps) });
+    else {
+      printPlan(ctx, `Plan for edgectl rke2 token rotate (${mode === 'rotated' ? 'rotate' : 'publish an unfinished rotation'}, cluster ${f.clusterId}):`, steps);
+      if (others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
+    }
+    return;
+  }
+  const results = await executePlan(ctx, steps);
+  const out = json(published?.version ?? null);
+  if (input.output === 'json') {
+    writeJson(ctx, { ...out, steps: results });
+    return;
+  }
+  reportRotation(ctx, out, others);
+}
+
+/**
+ * Write the new token as the next version of the cluster secret. Idempotent: a
+ * retry that finds it already there is done; a token changed by someone else
+ * in between (another rotation) is a conflict, never overwritten.
+ */
+async function publishToken(ctx: Context, store: VaultSession, read: ClusterRecord, t: { token: string; generation: number; rotatedAt: string; by: string }): Promise<ClusterRecord> {
+  const now = await findCluster(store, read.id);
+  if (now === undefined) throw new EdgectlError('vaultState', `cluster ${read.id} disappeared from Vault during the rotation`);
+  if (now.token.reveal() === t.token) return now;
+  if (now.token.reveal() !== read.token.reveal()) {
+    const by = now.extra[CLUSTER_FIELDS.tokenRotatedBy];
+    throw new EdgectlError('vaultState', `the token of cluster ${read.id} changed in Vault (version ${now.version}${typeof by === 'string' ? `, rotated on ${by}` : ''}) while this server rotated it`, {
+      hint: `two rotations raced; this server's new token is still in ${HOST_PATHS.serverTokenFile}: find out which rotation RKE2 kept (the last one) before re-running`,
+    });
+  }
+  return store.registry.updateCluster(
+    now,
+    {
+      token: new Secret(t.token),
+      extra: { [CLUSTER_FIELDS.tokenGeneration]: t.generation, [CLUSTER_FIELDS.tokenRotatedAt]: t.rotatedAt, [CLUSTER_FIELDS.tokenRotatedBy]: t.by },
+    },
+    ctx.clock.now(),
+  );
+}
+
+function reportRotation(ctx: Context, out: TokenRotateJson, others: NodeRecord[]): void {
+  const verb = out.mode === 'rotated' ? 'rotated' : 'published (an earlier rotation on this server had not reached Vault)';
+  ctx.ui.info(
+    `Cluster ${out.cluster_id}: token ${verb}; it is KV version ${out.kv_version ?? '?'} of ${out.vault_path} (generation ${out.token_generation}). Versions up to ${out.previous_kv_version} keep the earlier tokens: restore an etcd snapshot taken before ${out.rotated_at ?? 'now'} with the token of its time.`,
+  );
+  if (others.length === 0) {
+    writeOut(ctx, 'no other nodes are registered in Vault');
+    return;
+  }
+  writeOut(ctx, renderTable(['NODE', 'ROLE', 'IP'], others.map((n) => [n.name, n.role, n.ip])));
+  ctx.ui.info(`These ${others.length} node(s) must get the new token before their next restart (they keep running until then). Run on each of them:\n  ${out.sync_command}`);
+}

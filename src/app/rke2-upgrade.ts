@@ -1,0 +1,211 @@
+/**
+ * `edgectl rke2 upgrade`: upgrade RKE2 on this node through rke2.sh upgrade.
+ * First a read-only preflight (`rke2.sh upgrade … --dry-run --json`) resolves
+ * the exact target version (channel, air-gap artifacts), refuses a downgrade
+ * unless --force, and tells the role; then an agent is refused a version newer
+ * than the cluster's servers (their node entries in Vault) unless --force.
+ * The real run installs exactly that version (a channel cannot move in
+ * between), waits until ready, and records the new version in the node entry.
+ */
+import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
+import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import { EdgectlError, usageError } from '../core/errors.js';
+import { installOptionProblems } from '../core/install-options.js';
+import { compareVersionStrings } from '../core/rke2-version.js';
+import { type Context, writeJson, writeOut } from './context.js';
+import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import type { NodeRecord } from './registry.js';
+import { resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
+import { nodeEntry, rke2VersionOnHost } from './rke2-steps.js';
+import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+export interface UpgradeInput {
+  clusterId: string | undefined;
+  version: string | undefined;
+  channel: string | undefined;
+  airgapDir: string | undefined;
+  installScript: string | undefined;
+  waitTimeout: number | undefined;
+  force: boolean;
+  noVault: boolean;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+}
+
+/** What `rke2.sh upgrade --dry-run --json` plans (scripts/README.md). */
+export interface UpgradePreflight {
+  installed: string;
+  target: string;
+  role: 'server' | 'agent' | 'none';
+  action: 'upgrade' | 'downgrade' | 'reinstall' | 'keep' | 'restart';
+  restart: boolean;
+}
+
+/** Upgrade this node. */
+export async function runUpgrade(ctx: Context, input: UpgradeInput): Promise<void> {
+  validateUpgradeInput(input);
+  requireRoot('edgectl rke2 upgrade'); // even the preflight reads root-only RKE2 state
+  const host = hostName().toLowerCase();
+  const localId = await readLocalClusterId();
+  const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
+  const nodeName = await thisNodeName(host);
+  const plan = await preflight(ctx, input);
+  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  try {
+    let servers: NodeRecord[] = [];
+    if (store !== undefined && clusterId !== undefined) {
+      await verifyVaultAccess(store);
+      servers = (await store.registry.listNodes(clusterId)).filter((n) => n.role === 'server' && n.name !== nodeName);
+      if (plan.role === 'agent') checkAgentTarget(ctx, input, plan, servers, nodeName);
+    } else if (plan.role === 'agent') {
+      ctx.ui.warn(`${store === undefined ? 'without Vault' : 'without a cluster ID'} the servers' versions cannot be checked: make sure no server runs an older RKE2 than ${plan.target}`);
+    }
+    await upgrade(ctx, input, { store, clusterId, host, nodeName, plan, servers });
+  } finally {
+    await store?.close();
+  }
+}
+
+function validateUpgradeInput(input: UpgradeInput): void {
+  const problems = installOptionProblems({
+    tlsSan: [],
+    nodeLabel: [],
+    nodeTaint: [],
+    noStart: false,
+    ...(input.version === undefined ? {} : { version: input.version }),
+    ...(input.channel === undefined ? {} : { channel: input.channel }),
+    ...(input.installScript === undefined ? {} : { installScript: input.installScript }),
+  });
+  if (input.version === undefined && input.channel === undefined && input.airgapDir === undefined) problems.push('upgrade needs --version V, --channel C or --airgap-dir DIR');
+  if (input.channel !== undefined && input.airgapDir !== undefined) problems.push('--channel cannot be used with --airgap-dir (the artifacts fix the version)');
+  if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 upgrade --help');
+}
+
+function sourceArgs(input: UpgradeInput, target?: string): string[] {
+  const args: string[] = [];
+  if (target !== undefined) args.push('--version', target);
+  else if (input.version !== undefined) args.push('--version', input.version);
+  else if (input.channel !== undefined) args.push('--channel', input.channel);
+  if (input.airgapDir !== undefined) args.push('--airgap-dir', input.airgapDir);
+  if (input.installScript !== undefined) args.push('--install-script', input.installScript);
+  if (input.force) args.push('--force');
+  if (input.waitTimeout !== undefined) args.push('--wait-timeout', String(input.waitTimeout));
+  return args;
+}
+
+/** Resolve the target and check the host, changing nothing (refused downgrades fail here, exit 3). */
+async function preflight(ctx: Context, input: UpgradeInput): Promise<UpgradePreflight> {
+  const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['upgrade', ...sourceArgs(input), '--dry-run', '--json'], title: 'rke2.sh upgrade (preflight)', quiet: true });
+  let d: Partial<UpgradePreflight>;
+  try {
+    d = JSON.parse(r.stdout) as Partial<UpgradePreflight>;
+  } catch {
+    throw new EdgectlError('internal', 'rke2.sh upgrade --dry-run --json printed something that is not JSON');
+  }
+  if (typeof d.installed !== 'string' || typeof d.target !== 'string' || typeof d.action !== 'string') {
+    throw new EdgectlError('internal', 'rke2.sh upgrade --dry-run --json left out installed, target or action');
+  }
+  return { installed: d.installed, target: d.target, role: d.role === 'server' || d.role === 'agent' ? d.role : 'none', action: d.action, restart: d.restart === true };
+}
+
+/** An agent must not run a newer RKE2 than any server of its cluster (Kubernetes version skew). */
+function checkAgentTarget(ctx: Context, input: UpgradeInput, plan: UpgradePreflight, servers: NodeRecord[], nodeName: string): void {
+  const known = servers.filter((s) => compareVersionStrings(s.rke2_version, s.rke2_version) !== undefined);
+  for (const s of servers) if (!known.includes(s)) ctx.ui.warn(`server ${s.name} has no known RKE2 version in Vault (${s.rke2_version || 'none'}); it is left out of the check`);
+  if (known.length === 0) {
+    ctx.ui.warn(`no server of this cluster with a known version is registered in Vault: cannot check that ${plan.target} is not newer than the servers`);
+    return;
+  }
+  const behind = known.filter((s) => (compareVersionStrings(plan.target, s.rke2_version) ?? 0) > 0);
+  if (behind.length === 0) return;
+  const list = behind.map((s) => `${s.name} (${s.rke2_version})`).join(', ');
+  if (input.force) {
+    ctx.ui.warn(`--force: upgrading agent ${nodeName} to ${plan.target}, newer than server(s) ${list}`);
+    return;
+  }
+  throw new EdgectlError('precondition', `refusing to upgrade agent ${nodeName} to ${plan.target}: it would be newer than server(s) ${list}`, {
+    hint: 'upgrade the servers first (edgectl rke2 upgrade on each of them), or pass --force',
+  });
+}
+
+interface UpgradeFacts {
+  store: VaultSession | undefined;
+  clusterId: string | undefined;
+  host: string;
+  nodeName: string;
+  plan: UpgradePreflight;
+  /** the other servers' entries */
+  servers: NodeRecord[];
+}
+
+async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Promise<void> {
+  const { plan, store, clusterId } = f;
+  const args = ['upgrade', ...sourceArgs(input, plan.target)];
+  const what: Record<UpgradePreflight['action'], string> = {
+    upgrade: `install RKE2 ${plan.target} over ${plan.installed}`,
+    downgrade: `install RKE2 ${plan.target} over ${plan.installed} (a downgrade, --force)`,
+    reinstall: `reinstall RKE2 ${plan.target} (--force)`,
+    keep: `keep RKE2 ${plan.installed} (already at ${plan.target})`,
+    restart: `restart rke2-${plan.role} (RKE2 ${plan.target} is installed; its restart is pending)`,
+  };
+  const steps: Step[] = [
+    {
+      id: 'upgrade',
+      title: `Upgrade RKE2 to ${plan.target}`,
+      plan: [
+        `${what[plan.action]}: run the embedded rke2.sh ${args.join(' ')}`,
+        plan.restart ? `restart rke2-${plan.role} once and wait until it is ready` : 'restart nothing',
+      ],
+      ownProgress: true,
+      run: async () => {
+        await runEmbeddedScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
+      },
+    },
+  ];
+  const role = plan.role;
+  if (store !== undefined && clusterId !== undefined && role !== 'none') {
+    steps.push({
+      id: 'vault-node',
+      title: `Record RKE2 ${plan.target} in node ${f.nodeName}'s entry`,
+      plan: [`update ${nodeApiPath(store, clusterId, f.nodeName)}: rke2_version`],
+      run: async () => {
+        const version = (await rke2VersionOnHost(ctx)) ?? plan.target;
+        await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, primaryAddress() ?? ''));
+      },
+    });
+    if (role === 'server') {
+      steps.push({
+        id: 'vault-cluster',
+        title: 'Record the servers\' lowest RKE2 version in the cluster metadata',
+        plan: [`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} (no new version of the token)`],
+        run: async () => {
+          const record = await findCluster(store, clusterId);
+          if (record === undefined) return;
+          const versions = [(await rke2VersionOnHost(ctx)) ?? plan.target, ...f.servers.map((s) => s.rke2_version)].filter((v) => compareVersionStrings(v, v) !== undefined);
+          const lowest = versions.reduce((a, b) => ((compareVersionStrings(a, b) ?? 0) <= 0 ? a : b));
+          if (record.metadata.rke2Version !== lowest) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+        },
+      });
+    }
+  } else if (store === undefined) {
+    ctx.ui.info('No Vault configured: the new version is not recorded in a node entry.');
+  }
+
+  const base = { cluster_id: clusterId ?? null, node: f.nodeName, role, installed: plan.installed, target: plan.target, action: plan.action, restart: plan.restart };
+  if (input.dryRun) {
+    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...base, plan: describePlan(steps) });
+    else printPlan(ctx, `Plan for edgectl rke2 upgrade (${role} ${f.nodeName}, ${plan.installed} → ${plan.target}):`, steps);
+    return;
+  }
+  const results = await executePlan(ctx, steps);
+  const now = (await rke2VersionOnHost(ctx)) ?? null;
+  if (input.output === 'json') {
+    writeJson(ctx, { ...base, rke2_version: now, steps: results });
+    return;
+  }
+  writeOut(ctx, `${f.nodeName}: RKE2 ${plan.installed} → ${now ?? 'unknown'}`);
+  if (role === 'server' && plan.action !== 'keep') ctx.ui.info('Upgrade the other servers next, then the agents (an agent must not be newer than any server).');
+}
