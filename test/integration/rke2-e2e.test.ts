@@ -257,6 +257,38 @@ describe('crash safety', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  it('stops gracefully during the ready-wait, says what state the host is in, and a re-run completes', async () => {
+    const host = await newHost('int');
+    // the fake server takes 30s to become ready (test knob read by the systemctl stub)
+    await host.run('bash', ['-c', 'mkdir -p /usr/local/lib/systemd/system && echo FAKE_RKE2_READY_DELAY=30 > /usr/local/lib/systemd/system/rke2-server.env']);
+    const id = `int-${Date.now().toString(36)}`;
+    const args = ['rke2', 'server', '--cluster-id', id, ...common()];
+    const child = host.spawnEdgectl(args);
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        const before = stderr;
+        stderr += d.toString();
+        if (!before.includes('waiting up to') && stderr.includes('waiting up to')) child.kill('SIGINT');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain('SIGINT received');
+    expect(stderr).toMatch(/interrupted/);
+    expect(stderr).toContain('interrupted during "Install and start RKE2 server"');
+    expect(stderr).toMatch(/completed before it: Persist cluster ID [^;]+; Register cluster/);
+    expect(stderr).toContain('Re-run the same command to continue');
+    expect((await vaultData(`rke2/${id}`))?.state).toBe('bootstrapping');
+    await host.run('bash', ['-c', 'echo FAKE_RKE2_READY_DELAY=0 > /usr/local/lib/systemd/system/rke2-server.env']);
+    await host.stopServices();
+    const r = await host.edgectl(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await vaultData(`rke2/${id}`))?.token).toBe(host.read(SERVER_TOKEN)?.trim());
+  });
+});
+
 describe('secrets stay out of argv and environments', () => {
   it('no process shows the join token in /proc/*/cmdline or /proc/*/environ during a join', async () => {
     const server = await newHost('sec');
