@@ -436,6 +436,7 @@ export class VaultClient {
 
   /** sys/capabilities-self: the token's capabilities on each path (e.g. ["create","read"], ["deny"], ["root"]). */
   async capabilitiesSelf(paths: readonly string[]): Promise<Record<string, string[]>> {
+    // a POST that only reads: safe to repeat
     const res = await this.request({ method: 'POST', path: 'sys/capabilities-self', body: { paths }, repeatable: true, capability: 'update' });
     const data = ((res.body as { data?: unknown } | undefined)?.data ?? {}) as Record<string, unknown>;
     const out: Record<string, string[]> = {};
