@@ -105,6 +105,21 @@ describe('bootstrap, agent join, second server', () => {
     expect(await vaultData(`rke2/${clusterId}/nodes/${second.name}`)).toMatchObject({ role: 'server' });
   });
 
+  it('an agent joins with only the README\'s least-privilege agent policy', async () => {
+    const policy = `path "kv/data/rke2/${clusterId}" { capabilities = ["read"] }\npath "kv/data/rke2/${clusterId}/nodes/*" { capabilities = ["create", "read", "update"] }\n`;
+    await lab.bao.api('PUT', 'sys/policies/acl/agent-e2e', { policy });
+    const created = await lab.bao.api('POST', 'auth/token/create', { policies: ['agent-e2e'], no_default_policy: true, ttl: '10m' });
+    const agent = await newHost('agt');
+    const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common()], { env: { VAULT_TOKEN: created.json.auth.client_token } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await vaultData(`rke2/${clusterId}/nodes/${agent.name}`)).toMatchObject({ role: 'agent' });
+    // the same token cannot see other clusters
+    const fresh = await newHost('agt');
+    const other = await fresh.edgectl(['rke2', 'agent', '--cluster-id', 'rke2-other000', '--dry-run', ...common()], { env: { VAULT_TOKEN: created.json.auth.client_token } });
+    expect(other.code).toBe(5);
+    expect(other.stderr).toContain('kv/data/rke2/rke2-other000');
+  });
+
   it('re-running the bootstrap converges without a restart or a new cluster', async () => {
     const before = server.read('/var/log/edgectl-sim/systemctl.log') ?? '';
     const r = await server.edgectl(['rke2', 'server', ...common()]);
