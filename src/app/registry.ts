@@ -381,10 +381,13 @@ export class ClusterRegistry {
     }
   }
 
-  /** Delete a node entry with all its versions; false when there was none. */
+  /**
+   * Delete a node entry with all its versions; false when there was none.
+   * Needs read on the entry and delete on its metadata (what an agent's own policy grants).
+   */
   async deleteNode(clusterId: string, nodeName: string): Promise<boolean> {
     const path = nodeSecretPath(parseClusterId(clusterId), parseNodeName(nodeName));
-    if ((await this.kv.readMetadata(path)) === undefined) return false;
+    if ((await this.kv.read(path)).kind === 'absent') return false;
     await this.kv.deleteAll(path);
     return true;
   }

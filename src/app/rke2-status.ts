@@ -210,5 +210,5 @@ function renderStatus(s: StatusJson, vault: VaultFlags): string {
 }
 
 function format(lines: Array<[string, string]>): string {
-  return lines.map(([k, v]) => `${k.padEnd(13)} ${v}`).join('\n');
+  return lines.map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n');
 }
