@@ -194,6 +194,7 @@ async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json:
     return;
   }
   if (json.out !== null) writeOut(ctx, json.out);
+  else if (json.published !== null) writeOut(ctx, json.published.vault_path);
   if (json.published !== null) ctx.ui.info(`Published at ${json.published.vault_path}${json.published.changed === false ? ' (unchanged)' : ` (version ${json.published.kv_version ?? '?'})`}.`);
   ctx.ui.info(`The kubeconfig points at ${json.server}; that address must be in the API server certificate (RKE2 adds the node's IPs and every --tls-san).`);
   if (json.out !== null) ctx.ui.info(`Use it with: kubectl --kubeconfig ${json.out} get nodes`);

@@ -24,6 +24,8 @@ export interface StatusInput {
   vault: VaultFlags;
 }
 
+type Standing = 'current' | 'older' | 'unpublished' | 'foreign' | 'unknown';
+
 interface NodeView {
   name: string;
   role: string;
@@ -49,8 +51,12 @@ export interface StatusJson {
     service: { unit: string; active: string; enabled: string } | null;
     ready: boolean;
     not_ready: string[];
-    /** which file holds this node's token and how it compares with Vault's (null without Vault) */
-    token: { file: string | null; standing: 'current' | 'older' | 'unpublished' | 'foreign' | 'unknown' | null };
+    /**
+     * which file holds the token this node starts with, and how it compares with Vault's (null
+     * without Vault); running: on a server, how the token it runs with (server/token) compares
+     * (it differs after token sync until the next restart); null on agents and without Vault
+     */
+    token: { file: string | null; standing: Standing | null; running: Standing | null };
   };
   /** ok: the cluster section is filled in; otherwise why it is not */
   vault_status: 'ok' | 'not-configured' | 'disabled' | 'no-cluster-id' | 'not-registered' | 'error';
@@ -91,7 +97,7 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
       service: role === 'none' ? null : { unit: `rke2-${role}`, ...status.services[`rke2-${role}`] },
       ready: readiness.ready,
       not_ready: readiness.problems,
-      token: { file: tokenFile, standing: null },
+      token: { file: tokenFile, standing: null, running: null },
     },
     vault_status: 'ok',
     vault_error: null,
@@ -135,8 +141,12 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
           servers: nodes.filter((n) => n.role === 'server').map(view),
           agents: nodes.filter((n) => n.role === 'agent').map(view),
         };
-        const local = tokenFile === null ? undefined : await readTokenFile(tokenFile);
-        json.node.token.standing = local === undefined || record.token.reveal() === '' ? 'unknown' : (await compareWithVault(store, record, local)).standing;
+        const standingOf = async (file: string | null): Promise<Standing> => {
+          const local = file === null ? undefined : await readTokenFile(file);
+          return local === undefined || record.token.reveal() === '' ? 'unknown' : (await compareWithVault(store, record, local)).standing;
+        };
+        json.node.token.standing = await standingOf(tokenFile);
+        if (role === 'server') json.node.token.running = tokenFile === HOST_PATHS.serverTokenFile ? json.node.token.standing : await standingOf(HOST_PATHS.serverTokenFile);
       }
     } catch (err) {
       vaultFailure = err;
@@ -175,7 +185,10 @@ function renderStatus(s: StatusJson, vault: VaultFlags): string {
   ];
   if (n.service !== null) lines.push(['service', `${n.service.unit} ${n.service.active}, ${n.service.enabled}`]);
   lines.push(['ready', n.ready ? 'yes' : `no (${n.not_ready.join('; ')})`]);
-  if (n.token.standing !== null) lines.push(['token', `${standing[n.token.standing] ?? n.token.standing}${n.token.file !== null ? ` (${n.token.file})` : ''}`]);
+  if (n.token.standing !== null) {
+    const restartPending = n.token.running === 'older' && n.token.standing === 'current' ? '; rke2-server still runs with the earlier token until its next restart' : '';
+    lines.push(['token', `${standing[n.token.standing] ?? n.token.standing}${n.token.file !== null ? ` (${n.token.file})` : ''}${restartPending}`]);
+  }
   const vaultLine: Record<StatusJson['vault_status'], string> = {
     ok: '',
     'not-configured': 'not configured (no VAULT_ADDR / --vault-addr): showing this node only',
@@ -202,10 +215,8 @@ function renderStatus(s: StatusJson, vault: VaultFlags): string {
     all.map((x) => [x.name, x.role, x.ip, x.rke2_version, x.token_current ? 'current' : `generation ${x.token_generation ?? 0}: needs token sync`]),
   );
   const behind = all.filter((x) => !x.token_current);
-  const out = `${format(lines)}\n${c.servers.length} server(s), ${c.agents.length} agent(s) (ready: ${yes(n.ready)} here)\n${table
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n')}`;
+  const nodes = all.length === 0 ? '\n  no nodes are registered' : `\n${table.split('\n').map((l) => `  ${l}`).join('\n')}`;
+  const out = `${format(lines)}\n${c.servers.length} server(s), ${c.agents.length} agent(s) (ready: ${yes(n.ready)} here)${nodes}`;
   return behind.length === 0 ? out : `${out}\n${behind.length} node(s) need the current token before their next restart: ${syncCommand(c.id, vault)}`;
 }
 

@@ -303,12 +303,14 @@ describe('a three-node cluster through its life', () => {
     const sync = await s2.edgectl(['rke2', 'token', 'sync'], asServer());
     expect(sync.code, sync.stderr).toBe(0);
     expect(s2.read(JOIN_TOKEN)?.trim()).toBe(newToken);
+    const pending = await s2.edgectl(['rke2', 'status'], asServer());
+    expect(pending.stdout).toContain(`current (${JOIN_TOKEN}); rke2-server still runs with the earlier token until its next restart`);
     // RKE2 rewrites its token file at start; remove it so the wait sees the restarted server's
     const restart = await sh(s2, `rm -f ${SERVER_TOKEN} && systemctl restart rke2-server && bash ${RKE2_SH} wait-ready server --timeout 30`);
     expect(restart.code, restart.stderr).toBe(0);
     expect(s2.read(SERVER_TOKEN)?.trim()).toBe(newToken);
     const st = await s2.edgectl(['rke2', 'status', '-o', 'json'], asServer());
-    expect(json(st).node.token).toEqual({ file: JOIN_TOKEN, standing: 'current' });
+    expect(json(st).node.token).toEqual({ file: JOIN_TOKEN, standing: 'current', running: 'current' });
     expect(json(st).cluster.servers.every((x: { token_current: boolean }) => x.token_current)).toBe(true);
   });
 
@@ -324,6 +326,7 @@ describe('a three-node cluster through its life', () => {
     expect(json(again).published).toMatchObject({ kv_version: 1, changed: false });
     const lb = await s1.edgectl(['rke2', 'kubeconfig', '--publish', '--server-address', 'k8s.edge.example'], asServer());
     expect(lb.code, lb.stderr).toBe(0);
+    expect(lb.stdout.trim()).toBe(`kv/data/rke2-admin/${id}/kubeconfig`);
     expect(await vaultData(`rke2-admin/${id}/kubeconfig`)).toMatchObject({ server: 'https://k8s.edge.example:6443' });
     const loop = await s1.edgectl(['rke2', 'kubeconfig', '--publish', '--server-address', '127.0.0.1'], asServer());
     expect(loop.code).toBe(2);
