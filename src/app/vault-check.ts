@@ -9,12 +9,14 @@ import { isVaultError } from '../adapters/vault/errors.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../cli/options.js';
 import { EdgectlError, type ErrorKind } from '../core/errors.js';
-import { clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
+import { type VaultRole, clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { clientFor } from './vault-session.js';
 
 export interface VaultCheckInput {
   clusterId: string | undefined;
+  /** whose capabilities to check (default all: create, read, update, list on rke2/*) */
+  role: VaultRole;
   output: 'text' | 'json';
   vault: VaultFlags;
 }
@@ -134,7 +136,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     }
 
     const clusterId = input.clusterId ?? SAMPLE_CLUSTER_ID;
-    const needs = clusterCapabilityNeeds(config.mount, clusterId);
+    const needs = clusterCapabilityNeeds(config.mount, clusterId, input.role);
     try {
       const granted = await client.capabilitiesSelf(needs.map((n) => n.path));
       const missing = needs
@@ -142,7 +144,8 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
         .filter((n) => n.capabilities.length > 0);
       const where = input.clusterId === undefined ? `rke2/* (probed with ${clusterId})` : `cluster ${clusterId}`;
       if (missing.length === 0) {
-        add({ name: 'capabilities', status: 'pass', detail: `create, read, update, patch and list on ${where}`, fix: null });
+        const caps = [...new Set(needs.flatMap((n) => n.capabilities))].join(', ');
+        add({ name: 'capabilities', status: 'pass', detail: `${input.role === 'all' ? '' : `${input.role}: `}${caps} on ${where}`, fix: null });
       } else {
         add(
           {

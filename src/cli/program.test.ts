@@ -34,8 +34,8 @@ const table: Array<[string[], string, unknown]> = [
   [['cluster', 'show', 'prod-01', '--show-token', '--vault-secret-id-file', '/run/sid'], 'cluster show', { id: 'prod-01', showToken: true, output: 'text', vault: { vaultSecretIdFile: '/run/sid' } }],
   [['cluster', 'delete', 'rke2-abc12345', '--yes', '-o', 'json'], 'cluster delete', { id: 'rke2-abc12345', yes: true, output: 'json', vault: {} }],
   [['cluster', 'delete', 'rke2-abc12345'], 'cluster delete', { id: 'rke2-abc12345', yes: false, output: 'text', vault: {} }],
-  [['vault', 'check'], 'vault check', { clusterId: undefined, output: 'text', vault: {} }],
-  [['vault', 'check', '--cluster-id', 'rke2-abc12345', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', output: 'json', vault: {} }],
+  [['vault', 'check'], 'vault check', { clusterId: undefined, role: 'all', output: 'text', vault: {} }],
+  [['vault', 'check', '--cluster-id', 'rke2-abc12345', '--role', 'agent', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', role: 'agent', output: 'json', vault: {} }],
 ];
 
 describe('argv → parsed input', () => {
@@ -58,6 +58,7 @@ describe('usage errors exit 2 with a hint and no stack trace', () => {
     [['cluster', 'delete', '--yes', '--', '-abc'], /must not start or end with a dash/],
     [['cluster', 'delete', 'abc-', '--yes'], /must not start or end with a dash/],
     [['vault', 'check', '--cluster-id', 'x'], /invalid cluster ID: must be 3 to 63/],
+    [['vault', 'check', '--role', 'admin'], /argument 'admin' is invalid/],
     [['cluster', 'list', '--tag', 'novalue'], /expected key=value/],
     [['cluster', 'list', '--tag', '=v'], /expected key=value/],
     [['cluster', 'show', 'rke2-abc12345', '--show-token', '-o', 'json'], /cannot be combined with --output json/],

@@ -162,6 +162,15 @@ describe('capability needs', () => {
     ]);
   });
 
+  it('narrows the needs per role: an agent needs only read on its cluster and its node entries', () => {
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'agent').map((n) => [n.path, n.capabilities, n.policyPath])).toEqual([
+      ['kv/data/rke2/rke2-abc12345', ['read'], 'kv/data/rke2/rke2-abc12345'],
+      ['kv/data/rke2/rke2-abc12345/nodes/probe-node', ['create', 'read', 'update'], 'kv/data/rke2/rke2-abc12345/nodes/*'],
+    ]);
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'server').flatMap((n) => n.capabilities)).not.toContain('list');
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'operator').flatMap((n) => n.capabilities)).not.toContain('create');
+  });
+
   it('treats root as everything and deny as nothing', () => {
     expect(missingCapabilities(['root'], ['create', 'list'])).toEqual([]);
     expect(missingCapabilities(['deny'], ['create', 'list'])).toEqual(['create', 'list']);

@@ -258,19 +258,44 @@ export interface CapabilityNeed {
   policyPath: string;
 }
 
+/** Who a token is for: what `vault check --role` verifies (README "Vault policies" has one policy per role). */
+export type VaultRole = 'all' | 'server' | 'agent' | 'operator';
+export const VAULT_ROLES: readonly VaultRole[] = ['all', 'server', 'agent', 'operator'];
+
 /**
- * What edgectl's cluster commands need on one cluster's paths (a server
- * registering, an operator listing): create/read/update on the data, read and
- * patch on the metadata, list on the folder. A probe node name stands for any node.
+ * What a role needs on one cluster's paths. server: create/read/update the
+ * cluster secret and node entries, patch metadata; agent: read the cluster
+ * secret, create/update its node entry; operator: read and list metadata,
+ * read the data (cluster show), delete (cluster delete); all: create, read,
+ * update and list on rke2/* (server and listing together). A probe node name
+ * stands for any node.
  */
-export function clusterCapabilityNeeds(mount: string, clusterId: string, probeNode = 'probe-node'): CapabilityNeed[] {
+export function clusterCapabilityNeeds(mount: string, clusterId: string, role: VaultRole = 'all', probeNode = 'probe-node'): CapabilityNeed[] {
   const id = parseClusterId(clusterId);
-  return [
-    { path: kvDataPath(mount, clusterSecretPath(id)), capabilities: ['create', 'read', 'update'], purpose: 'register and update the cluster secret', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
-    { path: kvMetadataPath(mount, clusterSecretPath(id)), capabilities: ['read', 'patch'], purpose: 'cluster metadata (created_at, hostname, ip, tags)', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
-    { path: kvDataPath(mount, nodeSecretPath(id, probeNode)), capabilities: ['create', 'read', 'update'], purpose: 'node entries', policyPath: `${mount}/data/${CLUSTERS_FOLDER}/*` },
-    { path: kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`), capabilities: ['list'], purpose: 'cluster list', policyPath: `${mount}/metadata/${CLUSTERS_FOLDER}/*` },
-  ];
+  const dataAll = `${mount}/data/${CLUSTERS_FOLDER}/*`;
+  const metaAll = `${mount}/metadata/${CLUSTERS_FOLDER}/*`;
+  const data = (caps: string[], purpose: string, policyPath = dataAll): CapabilityNeed => ({ path: kvDataPath(mount, clusterSecretPath(id)), capabilities: caps, purpose, policyPath });
+  const node = (caps: string[], purpose: string, policyPath = dataAll): CapabilityNeed => ({ path: kvDataPath(mount, nodeSecretPath(id, probeNode)), capabilities: caps, purpose, policyPath });
+  const meta = (caps: string[], purpose: string): CapabilityNeed => ({ path: kvMetadataPath(mount, clusterSecretPath(id)), capabilities: caps, purpose, policyPath: metaAll });
+  const folder: CapabilityNeed = { path: kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`), capabilities: ['list'], purpose: 'cluster list', policyPath: metaAll };
+  switch (role) {
+    case 'server':
+      return [data(['create', 'read', 'update'], 'register and update the cluster secret'), meta(['patch'], 'cluster metadata (created_at, hostname, ip, tags)'), node(['create', 'read', 'update'], 'node entries')];
+    case 'agent':
+      return [
+        data(['read'], 'read the join token and server URL', kvDataPath(mount, clusterSecretPath(id))),
+        node(['create', 'read', 'update'], 'its node entry', `${kvDataPath(mount, nodesFolder(id))}/*`),
+      ];
+    case 'operator':
+      return [meta(['read', 'delete'], 'cluster show and delete'), folder, data(['read'], 'cluster show (server URL, state; the token with --show-token)')];
+    case 'all':
+      return [
+        data(['create', 'read', 'update'], 'register and update the cluster secret'),
+        meta(['read', 'patch'], 'cluster metadata (created_at, hostname, ip, tags)'),
+        node(['create', 'read', 'update'], 'node entries'),
+        folder,
+      ];
+  }
 }
 
 /** The capabilities of `needed` that `granted` (as sys/capabilities-self reports it) lacks; "root" grants all, "deny" none. */

@@ -6,7 +6,7 @@
  * invalid token told apart from a missing capability, and namespaces that
  * isolate clusters. No token or secret ID ever appears in output.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/adapters/vault/errors.js';
@@ -14,6 +14,7 @@ import type { NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
+import { PROJECT_ROOT } from '../support/paths.js';
 import { rootEnv, tempDir, tokenWithPolicy, vaultFrom } from '../support/vault.js';
 
 let bao: OpenBao;
@@ -160,30 +161,85 @@ describe('a policy-limited token', () => {
     noSecretsIn(run);
     noSecretsIn(check);
   });
+});
 
-  it('the README agent policy: reads its cluster, records its node, nothing else', async () => {
-    const agent = await tokenWithPolicy(
-      bao,
-      'rke2-agent-auth0001',
-      `
-path "kv/data/rke2/rke2-auth0001" { capabilities = ["read"] }
-path "kv/data/rke2/rke2-auth0001/nodes/*" { capabilities = ["create", "read", "update"] }
-`,
-    );
-    secrets.push(agent);
-    const v = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: agent });
+/** The policy in the README under <!-- policy: NAME -->, for the mount kv, with the example cluster ID replaced. */
+function readmePolicy(name: string, clusterId: string): string {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const m = new RegExp(`<!-- policy: ${name} -->\\n\`\`\`hcl\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (m?.[1] === undefined) throw new Error(`README has no policy ${name}`);
+  return m[1].replaceAll('rke2-abc12345', clusterId);
+}
+
+describe('the README policies, pasted as they are', () => {
+  const ID = 'rke2-pol00001';
+  const entry = { role: 'agent' as const, hostname: 'a1', ip: '10.0.0.7', rke2_version: 'v1.30.1+rke2r1', joined_at: '2026-03-04T06:00:00Z' };
+
+  it('server: registers, updates and records nodes; cannot list or delete; vault check --role server passes', async () => {
+    const token = await tokenWithPolicy(bao, 'edgectl-server', readmePolicy('edgectl-server', ID));
+    secrets.push(token);
+    const v = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
     try {
-      expect((await v.registry.readCluster('rke2-auth0001')).token.reveal()).toContain('joinsecret');
-      const entry = { role: 'agent' as const, hostname: 'a1', ip: '10.0.0.7', rke2_version: 'v1.30.1+rke2r1', joined_at: '2026-03-04T06:00:00Z' };
-      expect((await v.registry.recordNode('rke2-auth0001', 'a1', entry)).version).toBe(1);
-      expect((await v.registry.recordNode('rke2-auth0001', 'a1', entry)).version).toBe(2); // re-run of a join
-      expect((await rejection(v.registry.updateCluster(await v.registry.readCluster('rke2-auth0001'), { state: 'ready' }))).reason).toBe('denied');
+      const rec = await v.registry.registerCluster({ ...cluster(ID), tags: { env: 'prod' } });
+      await v.registry.updateCluster(rec, { state: 'ready', metadata: { tags: { env: 'prod', site: 'ber' } } });
+      await v.registry.recordNode(ID, 'srv-1', { ...entry, role: 'server' });
+      expect((await v.registry.readCluster(ID)).metadata.tags).toEqual({ env: 'prod', site: 'ber' });
+      await v.kv.write(`rke2-admin/${ID}/kubeconfig`, { kubeconfig: 'apiVersion: v1' }, { cas: 0 });
       expect((await rejection(v.registry.listClusters())).reason).toBe('denied');
-      expect((await rejection(v.kv.read('rke2-admin/rke2-auth0001/kubeconfig'))).reason).toBe('denied');
-      expect((await rejection(v.registry.readCluster('rke2-other000'))).reason).toBe('denied');
+      expect((await rejection(v.registry.deleteCluster(ID))).reason).toBe('denied');
     } finally {
       await v.client.close();
     }
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
+    expect((await runEdgectl(['vault', 'check', '--role', 'server'], { env })).code).toBe(0);
+    const all = await runEdgectl(['vault', 'check'], { env });
+    expect(all.code).toBe(5);
+    expect(all.stdout).toContain('list on kv/metadata/rke2/ (cluster list)');
+  });
+
+  it('agent: reads its cluster and records its own node; nothing else; vault check --role agent passes', async () => {
+    const token = await tokenWithPolicy(bao, `edgectl-agent-${ID}`, readmePolicy('edgectl-agent', ID));
+    secrets.push(token);
+    const v = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
+    try {
+      expect((await v.registry.readCluster(ID)).token.reveal()).toContain('joinsecret');
+      expect((await v.registry.recordNode(ID, 'a1', entry)).version).toBe(1);
+      expect((await v.registry.recordNode(ID, 'a1', entry)).version).toBe(2); // a re-run of the join
+      expect((await rejection(v.registry.updateCluster(await v.registry.readCluster(ID), { state: 'ready' }))).reason).toBe('denied');
+      expect((await rejection(v.registry.listClusters())).reason).toBe('denied');
+      expect((await rejection(v.kv.read(`rke2-admin/${ID}/kubeconfig`))).reason).toBe('denied');
+      expect((await rejection(v.registry.readCluster('rke2-auth0001'))).reason).toBe('denied');
+    } finally {
+      await v.client.close();
+    }
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
+    expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', ID], { env })).code).toBe(0);
+    expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', 'rke2-auth0001'], { env })).code).toBe(5);
+  });
+
+  it('operator: lists (one detailed-metadata LIST), shows and deletes; cannot create; vault check --role operator passes', async () => {
+    const token = await tokenWithPolicy(bao, 'edgectl-operator-readme', readmePolicy('edgectl-operator', ID));
+    secrets.push(token);
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
+    const list = await runEdgectl(['cluster', 'list', '-o', 'json'], { env: { ...env, EDGECTL_DEBUG: '1' } });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).clusters.map((c: { id: string }) => c.id)).toContain(ID);
+    expect(list.stderr).toContain('vault: LIST kv/detailed-metadata/rke2 → 200');
+    expect(list.stderr).not.toContain('unavailable');
+    const show = await runEdgectl(['cluster', 'show', ID, '-o', 'json'], { env });
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout).nodes.map((n: { name: string }) => n.name)).toEqual(['a1', 'srv-1']);
+    expect((await runEdgectl(['vault', 'check', '--role', 'operator'], { env })).code).toBe(0);
+    const v = vaultFrom(env);
+    try {
+      expect((await rejection(v.registry.registerCluster(cluster('rke2-pol00002')))).reason).toBe('denied');
+    } finally {
+      await v.client.close();
+    }
+    const del = await runEdgectl(['cluster', 'delete', ID, '--yes', '-o', 'json'], { env });
+    expect(del.code).toBe(0);
+    expect(JSON.parse(del.stdout)).toEqual({ id: ID, deleted: true, versions: 2, nodes_deleted: 2, kubeconfig_deleted: true });
+    for (const s of [list, show, del]) noSecretsIn(s);
   });
 });
 

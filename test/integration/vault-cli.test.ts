@@ -258,7 +258,7 @@ describe('edgectl vault check', () => {
       ['kv-mount', 'pass'],
       ['capabilities', 'pass'],
     ]);
-    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'create, read, update, patch and list on cluster rke2-cli00001', fix: null });
+    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'create, read, update, patch, list on cluster rke2-cli00001', fix: null });
   });
 
   it('a KV v1 mount fails kv-mount with the fix (exit 6)', async () => {

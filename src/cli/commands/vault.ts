@@ -1,5 +1,6 @@
 /** `edgectl vault …`: check the Vault setup edgectl depends on. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { VAULT_ROLES, type VaultRole } from '../../core/vault-layout.js';
 import type { Registrar } from '../program.js';
 import { type OutputFormat, type VaultFlags, addVaultOptions, clusterIdArg, outputOption, vaultFlags } from '../options.js';
 
@@ -10,13 +11,18 @@ export function registerVaultCommands(program: Command, registrar: Registrar): v
     vault
       .command('check')
       .description('check reachability, seal state, login, the KV v2 mount and the token\'s capabilities on rke2/*; each as pass/fail with the fix')
-      .option('--cluster-id <id>', 'check the capabilities on this cluster\'s paths (default: a sample ID)', clusterIdArg),
+      .option('--cluster-id <id>', 'check the capabilities on this cluster\'s paths (default: a sample ID)', clusterIdArg)
+      .addOption(
+        new Option('--role <role>', 'whose capabilities to check: all (create/read/update/list on rke2/*), server, agent or operator')
+          .choices([...VAULT_ROLES])
+          .default('all'),
+      ),
   )
     .addOption(outputOption())
-    .action((opts: VaultFlags & { clusterId?: string; output: OutputFormat }) => {
+    .action((opts: VaultFlags & { clusterId?: string; role: VaultRole; output: OutputFormat }) => {
       registrar.select(
         'vault check',
-        { clusterId: opts.clusterId, output: opts.output, vault: vaultFlags(opts) },
+        { clusterId: opts.clusterId, role: opts.role, output: opts.output, vault: vaultFlags(opts) },
         async (ctx, input) => (await import('../../app/vault-check.js')).runVaultCheck(ctx, input),
       );
     });
