@@ -1,14 +1,17 @@
 // npm run build:sea: the single executable dist/edgectl-linux-x64, a Node 20
-// single executable application (SEA), plus dist/edgectl-linux-x64.sha256 and
-// dist/rke2.sh (the release artifacts).
+// single executable application (SEA), plus the other release artifacts:
+// dist/edgectl-linux-x64.sha256, dist/rke2.sh and dist/install-edgectl.sh.
 //
 //   1. bundle src/main.ts for the SEA (tools/bundle.mjs: lazy modules as assets)
 //   2. wrap it in the CommonJS function wrapper and make a V8 code cache for it
 //      after running --version and every --help (tools/sea-code-cache.cjs)
 //   3. node --experimental-sea-config sea-config.json → dist/sea/edgectl.blob
 //      (main: tools/sea-main.cjs; assets: the bundle, its cache, the lazy modules)
-//   4. copy this node binary and strip it (binutils) BEFORE injecting: stripping
-//      after injection would drop the blob's note; stripped, the file is ~12 MB smaller
+//   4. copy this node binary and strip it (binutils) BEFORE injecting: strip
+//      rewrites the ELF file and may drop or break the note postject adds;
+//      stripped, the file is ~12 MiB smaller. (postject's "Can't find string
+//      offset for section name '.note…'" warnings come from the stripped
+//      binary's section names and are harmless.)
 //   5. inject the blob with postject (sentinel fuse NODE_SEA_FUSE_…)
 //   6. check the result runs and its code cache is accepted; print size and sha256
 import { spawnSync } from 'node:child_process';
@@ -88,12 +91,15 @@ if (debug.stderr.includes('rejected')) fail(`V8 rejected the code cache:\n${debu
 const bytes = readFileSync(OUT);
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 writeFileSync(`${OUT}.sha256`, `${sha256}  edgectl-linux-x64\n`);
-copyFileSync('scripts/rke2.sh', 'dist/rke2.sh');
-chmodSync('dist/rke2.sh', 0o755);
+for (const script of ['scripts/rke2.sh', 'install-edgectl.sh']) {
+  const dest = `dist/${script.split('/').pop()}`;
+  copyFileSync(script, dest);
+  chmodSync(dest, 0o755);
+}
 process.stdout.write(
   `${OUT}: edgectl ${version}, Node ${process.version}, ${bytes.length} bytes (${mib(bytes.length)})\n` +
     `sha256 ${sha256}\n` +
-    `release artifacts: ${OUT}, ${OUT}.sha256, dist/rke2.sh\n`,
+    `release artifacts: ${OUT}, ${OUT}.sha256, dist/rke2.sh, dist/install-edgectl.sh\n`,
 );
 
 function mib(n) {
