@@ -4,7 +4,8 @@
 //
 //   1. bundle src/main.ts for the SEA (tools/bundle.mjs: lazy modules as assets)
 //   2. wrap it in the CommonJS function wrapper and make a V8 code cache for it
-//      after running --version and every --help (tools/sea-code-cache.cjs)
+//      after running --version and every --help, and one for each lazy module
+//      after loading it (tools/sea-code-cache.cjs)
 //   3. node --experimental-sea-config sea-config.json → dist/sea/edgectl.blob
 //      (main: tools/sea-main.cjs; assets: the bundle, its cache, the lazy modules)
 //   4. copy this node binary and strip it (binutils) BEFORE injecting: strip
@@ -46,7 +47,9 @@ const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 12)) fail(`needs Node >= 20.12 (single executable assets), this is ${process.version}`);
 const config = JSON.parse(readFileSync('sea-config.json', 'utf8'));
 for (const name of LAZY_MODULES) {
-  if (config.assets?.[`${name}.cjs`] !== `${SEA_DIR}/${name}.cjs`) fail(`sea-config.json must list the asset ${name}.cjs: ${SEA_DIR}/${name}.cjs`);
+  for (const asset of [`${name}.cjs`, `${name}.cjs.cache`]) {
+    if (config.assets?.[asset] !== `${SEA_DIR}/${asset}`) fail(`sea-config.json must list the asset ${asset}: ${SEA_DIR}/${asset}`);
+  }
 }
 
 rmSync(SEA_DIR, { recursive: true, force: true });
@@ -61,7 +64,8 @@ writeFileSync(`${SEA_DIR}/edgectl.wrapped.cjs`, `(function (exports, require, mo
 step('making the V8 code cache');
 const env = { ...process.env };
 delete env.NODE_OPTIONS; // V8 flags from NODE_OPTIONS would make the cache unusable without them
-const cacheRun = run(process.execPath, ['tools/sea-code-cache.cjs', `${SEA_DIR}/edgectl.wrapped.cjs`, `${SEA_DIR}/edgectl.cjs.cache`], { env });
+const lazyFiles = [...lazySources.keys()].map((asset) => `${SEA_DIR}/${asset}`);
+const cacheRun = run(process.execPath, ['tools/sea-code-cache.cjs', `${SEA_DIR}/edgectl.wrapped.cjs`, `${SEA_DIR}/edgectl.cjs.cache`, ...lazyFiles], { env });
 step(cacheRun.stdout.trim());
 
 step('generating the SEA blob');

@@ -1,16 +1,26 @@
-// node tools/sea-code-cache.cjs WRAPPED_BUNDLE OUT: compile the wrapped bundle
-// exactly as tools/sea-main.cjs does, run it for --version and each --help
-// (output discarded), then write V8's code cache, which now includes every
-// function those runs compiled. Run by tools/build-sea.mjs with the node binary
-// that goes into the executable and no NODE_OPTIONS, so V8 accepts the cache.
+// node tools/sea-code-cache.cjs WRAPPED_BUNDLE OUT [WRAPPED_LAZY_MODULE...]:
+// compile the wrapped bundle exactly as tools/sea-main.cjs does, run it for
+// --version and each --help (output discarded), then write V8's code cache to
+// OUT; it now includes every function those runs compiled. Each lazy module
+// (e.g. dist/sea/undici.cjs) is compiled and loaded as the bundle's loader does
+// and its cache written next to it as <file>.cache. Run by tools/build-sea.mjs
+// with the node binary that goes into the executable and no NODE_OPTIONS, so V8
+// accepts the caches.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { Script } = require('node:vm');
 
-const [wrappedPath, out] = process.argv.slice(2);
+const [wrappedPath, out, ...lazyModules] = process.argv.slice(2);
 if (wrappedPath === undefined || out === undefined) {
-  process.stderr.write('usage: node tools/sea-code-cache.cjs WRAPPED_BUNDLE OUT\n');
+  process.stderr.write('usage: node tools/sea-code-cache.cjs WRAPPED_BUNDLE OUT [WRAPPED_LAZY_MODULE...]\n');
   process.exit(2);
+}
+for (const file of lazyModules) {
+  const filename = file.split('/').pop();
+  const lazy = new Script(readFileSync(file, 'utf8'), { filename });
+  const m = { exports: {} };
+  lazy.runInThisContext().call(m.exports, m.exports, require, m, filename, '.');
+  writeFileSync(`${file}.cache`, lazy.createCachedData());
 }
 const script = new Script(readFileSync(wrappedPath, 'utf8'), { filename: 'edgectl.cjs' });
 const run = script.runInThisContext();
