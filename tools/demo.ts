@@ -1,32 +1,51 @@
 /**
- * The main job on its embedded default: starts a local OpenBao and runs
- * edgectl against it. Later issues grow this into a full bootstrap + join on
- * simulated hosts.
+ * The main job on its embedded default: a local OpenBao, two simulated hosts
+ * (own mount, UTS and network namespaces), the fake RKE2 release. Bootstraps a
+ * server on one host, joins an agent on the other by cluster ID alone, and
+ * prints what happened. The join token is never printed.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { enableKv, startOpenBao } from '../test/support/openbao.js';
-import { PROJECT_ROOT } from '../test/support/paths.js';
+import { type Lab, createLab } from '../test/support/lab.js';
+import type { ExecResult } from '../test/support/sim-host.js';
 
-const EDGECTL = join(PROJECT_ROOT, 'dist/edgectl.cjs');
-
-function edgectl(args: string[], env: NodeJS.ProcessEnv = {}): number {
-  process.stderr.write(`\n$ edgectl ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [EDGECTL, ...args], { stdio: 'inherit', env: { PATH: process.env.PATH, ...env } });
-  return r.status ?? 1;
+function show(title: string, r: ExecResult): void {
+  process.stdout.write(`\n=== ${title} (exit ${r.code})\n`);
+  if (r.stderr.trim() !== '') process.stdout.write(`${r.stderr.trimEnd()}\n`);
+  if (r.stdout.trim() !== '') process.stdout.write(`--- stdout\n${r.stdout.trimEnd()}\n`);
+  if (r.code !== 0) throw new Error(`${title} failed with exit ${r.code}`);
 }
 
 async function main(): Promise<void> {
-  const bao = await startOpenBao();
+  let lab: Lab | undefined;
   try {
-    await enableKv(bao, 'kv', 2);
-    process.stderr.write(`demo: OpenBao ${bao.addr} started (dev mode, in memory)\n`);
-    const codes = [edgectl(['--help'])];
-    if (codes.some((c) => c !== 0)) process.exitCode = 1;
+    lab = await createLab();
+    process.stdout.write(`demo: OpenBao ${lab.bao.addr} (dev, in memory), KV v2 mount kv/; fake RKE2 release ${lab.releaseDir}\n`);
+    const server = await lab.host('edge-srv', '10.77.0.21');
+    const agent = await lab.host('edge-agt', '10.77.0.22');
+    const airgap = ['--airgap-dir', lab.releaseDir, '--wait-timeout', '120'];
+
+    show('edge-srv: edgectl vault check', await server.edgectl(['vault', 'check']));
+    show('edge-srv: edgectl rke2 server --dry-run', await server.edgectl(['rke2', 'server', '--dry-run', '--tag', 'site=demo', ...airgap]));
+    const boot = await server.edgectl(['rke2', 'server', '--tag', 'site=demo', ...airgap]);
+    show('edge-srv: edgectl rke2 server', boot);
+    const clusterId = boot.stdout.trim();
+    show(`edge-agt: edgectl rke2 agent --cluster-id ${clusterId}`, await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...airgap]));
+    show('operator: edgectl cluster list', await server.edgectl(['cluster', 'list']));
+    show(`operator: edgectl cluster show ${clusterId}`, await server.edgectl(['cluster', 'show', clusterId]));
+
+    const serverToken = server.read('/var/lib/rancher/rke2/server/token')?.trim();
+    const agentToken = agent.read('/etc/rancher/rke2/edgectl-token')?.trim();
+    process.stdout.write('\n=== what happened\n');
+    process.stdout.write(`cluster ID on edge-srv: ${server.read('/etc/edgectl/cluster-id')?.trim()}\n`);
+    process.stdout.write(`cluster ID on edge-agt: ${agent.read('/etc/edgectl/cluster-id')?.trim()}\n`);
+    process.stdout.write(`agent's token file equals the server's token: ${serverToken !== undefined && serverToken === agentToken}\n`);
+    process.stdout.write(`agent ready (kubelet kubeconfig written): ${agent.read('/var/lib/rancher/rke2/agent/kubelet.kubeconfig') !== undefined}\n`);
   } finally {
-    await bao.stop();
-    process.stderr.write('demo: OpenBao stopped\n');
+    await lab?.close();
+    process.stdout.write('\ndemo: hosts, namespaces and OpenBao removed\n');
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

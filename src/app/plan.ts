@@ -56,6 +56,11 @@ export async function executePlan(ctx: Context, steps: readonly Step[]): Promise
       handle?.done();
     } catch (err) {
       handle?.fail(); // the ✗ line names the step; the error itself says why
+      if (ctx.signal.aborted) {
+        throw new EdgectlError('interrupted', `interrupted during "${step.title}"`, {
+          hint: `completed before it: ${results.map((r) => r.title).join('; ') || 'nothing'}. Re-run the same command to continue: every step is safe to repeat`,
+        });
+      }
       throw err;
     }
     results.push({ id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started) });

@@ -105,6 +105,21 @@ describe('bootstrap, agent join, second server', () => {
     expect(await vaultData(`rke2/${clusterId}/nodes/${second.name}`)).toMatchObject({ role: 'server' });
   });
 
+  it('an agent joins with only the README\'s least-privilege agent policy', async () => {
+    const policy = `path "kv/data/rke2/${clusterId}" { capabilities = ["read"] }\npath "kv/data/rke2/${clusterId}/nodes/*" { capabilities = ["create", "read", "update"] }\n`;
+    await lab.bao.api('PUT', 'sys/policies/acl/agent-e2e', { policy });
+    const created = await lab.bao.api('POST', 'auth/token/create', { policies: ['agent-e2e'], no_default_policy: true, ttl: '10m' });
+    const agent = await newHost('agt');
+    const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common()], { env: { VAULT_TOKEN: created.json.auth.client_token } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await vaultData(`rke2/${clusterId}/nodes/${agent.name}`)).toMatchObject({ role: 'agent' });
+    // the same token cannot see other clusters
+    const fresh = await newHost('agt');
+    const other = await fresh.edgectl(['rke2', 'agent', '--cluster-id', 'rke2-other000', '--dry-run', ...common()], { env: { VAULT_TOKEN: created.json.auth.client_token } });
+    expect(other.code).toBe(5);
+    expect(other.stderr).toContain('kv/data/rke2/rke2-other000');
+  });
+
   it('re-running the bootstrap converges without a restart or a new cluster', async () => {
     const before = server.read('/var/log/edgectl-sim/systemctl.log') ?? '';
     const r = await server.edgectl(['rke2', 'server', ...common()]);
@@ -254,6 +269,38 @@ describe('crash safety', () => {
     expect(data?.state).toBe('ready');
     expect(data?.token).toBe(host.read(SERVER_TOKEN)?.trim());
     expect(await vaultList(`rke2/${id}/nodes`)).toEqual([host.name]);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('stops gracefully during the ready-wait, says what state the host is in, and a re-run completes', async () => {
+    const host = await newHost('int');
+    // the fake server takes 30s to become ready (test knob read by the systemctl stub)
+    await host.run('bash', ['-c', 'mkdir -p /usr/local/lib/systemd/system && echo FAKE_RKE2_READY_DELAY=30 > /usr/local/lib/systemd/system/rke2-server.env']);
+    const id = `int-${Date.now().toString(36)}`;
+    const args = ['rke2', 'server', '--cluster-id', id, ...common()];
+    const child = host.spawnEdgectl(args);
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        const before = stderr;
+        stderr += d.toString();
+        if (!before.includes('waiting up to') && stderr.includes('waiting up to')) child.kill('SIGINT');
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain('SIGINT received');
+    expect(stderr).toMatch(/interrupted/);
+    expect(stderr).toContain('interrupted during "Install and start RKE2 server"');
+    expect(stderr).toMatch(/completed before it: Persist cluster ID [^;]+; Register cluster/);
+    expect(stderr).toContain('Re-run the same command to continue');
+    expect((await vaultData(`rke2/${id}`))?.state).toBe('bootstrapping');
+    await host.run('bash', ['-c', 'echo FAKE_RKE2_READY_DELAY=0 > /usr/local/lib/systemd/system/rke2-server.env']);
+    await host.stopServices();
+    const r = await host.edgectl(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await vaultData(`rke2/${id}`))?.token).toBe(host.read(SERVER_TOKEN)?.trim());
   });
 });
 

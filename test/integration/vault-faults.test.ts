@@ -199,9 +199,10 @@ describe('a rate-limit quota on the real server', () => {
   });
 
   it('edgectl cluster list rides out the quota', async () => {
-    // a LIST and a metadata read per cluster (4 here) against 3 requests a second
-    await bao.api('POST', 'sys/quotas/rate-limit/edgectl-test', { path: 'kv/', rate: 3, interval: '1s' });
+    await bao.api('POST', 'sys/quotas/rate-limit/edgectl-test', { path: 'kv/', rate: 1, interval: '1s' });
     await new Promise((r) => setTimeout(r, 1100));
+    // spend the second's only request, so edgectl's first request under kv/ meets a 429
+    await bao.api('GET', 'kv/metadata/rke2/rke2-flt00001');
     const run = await runEdgectl(['cluster', 'list', '-o', 'json'], { env: rootEnv(bao, { EDGECTL_DEBUG: '1', VAULT_MAX_RETRIES: '4' }) });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).clusters.length).toBeGreaterThanOrEqual(2);

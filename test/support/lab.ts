@@ -89,7 +89,7 @@ export async function createLab(opts: { edgectl?: string[] } = {}): Promise<Lab>
         spawnEdgectl: (args, o = {}) => {
           const cmd = hostCommand(binary, args, envFor(o));
           const prefix = ['--state', sim.stateDir, '--hostname', name, ...(sim.netns === undefined ? [] : ['--netns', sim.netns]), '--'];
-          return spawn('bash', [join(PROJECT_ROOT, 'test/support/sim-host.sh'), ...prefix, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+          return spawn('bash', ['--norc', '--noprofile', join(PROJECT_ROOT, 'test/support/sim-host.sh'), ...prefix, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
         },
         read: (path) => {
           const p = sim.root(path);

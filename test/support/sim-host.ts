@@ -70,7 +70,7 @@ export async function createSimHost(name: string, address?: string): Promise<Sim
     netns,
     root: (path) => join(stateDir, 'root', path),
     run: (cmd, args, opts = {}) =>
-      exec('bash', [SIM_HOST, ...prefix, cmd, ...args], {
+      exec('bash', ['--norc', '--noprofile', SIM_HOST, ...prefix, cmd, ...args], {
         env: opts.env ?? { PATH: process.env.PATH ?? '/usr/bin:/bin' },
         ...(opts.input === undefined ? {} : { input: opts.input }),
       }),

@@ -75,7 +75,8 @@ export async function runEmbeddedScript(ctx: Context, inv: ScriptInvocation): Pr
 
 function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise<ScriptResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn('bash', [path, ...inv.args], {
+    // --norc/--noprofile: bash reads ~/.bashrc when stdin looks like a network socket (node's pipes are socketpairs)
+    const child = spawn('bash', ['--norc', '--noprofile', path, ...inv.args], {
       env: scriptEnvironment(ctx.env, inv.env),
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       // own process group: a terminal Ctrl-C reaches edgectl, which stops the script itself

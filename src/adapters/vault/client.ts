@@ -198,19 +198,32 @@ export class VaultClient {
         if (info.namespace !== undefined) headers['X-Vault-Namespace'] = info.namespace;
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
-      const timeout = AbortSignal.timeout(this.config.timeoutMs);
-      const signal = this.#opts.signal === undefined ? timeout : AbortSignal.any([this.#opts.signal, timeout]);
+      // one controller per exchange, linked by hand to the run's signal so that the listener is
+      // removed when the exchange ends (a list of 10,000 clusters must not pile them up on it)
+      const controller = new AbortController();
+      const parent = this.#opts.signal;
+      const onAbort = (): void => controller.abort(parent?.reason);
+      parent?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.config.timeoutMs}ms`, 'TimeoutError')), this.config.timeoutMs);
       const started = performance.now();
       this.stats.requests += 1;
-      const res: Response = await fetch(url, {
-        method: req.method,
-        headers,
-        redirect: 'manual',
-        signal,
-        dispatcher,
-        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-      });
-      const text = await res.text();
+      let res: Response;
+      let text: string;
+      try {
+        if (parent?.aborted === true) throw parent.reason;
+        res = await fetch(url, {
+          method: req.method,
+          headers,
+          redirect: 'manual',
+          signal: controller.signal,
+          dispatcher,
+          ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+        });
+        text = await res.text();
+      } finally {
+        clearTimeout(timer);
+        parent?.removeEventListener('abort', onAbort);
+      }
       this.debug(`vault: ${info.method} ${info.path} → ${res.status} (${Math.round(performance.now() - started)}ms)`);
       if ((res.status === 307 || res.status === 308) && res.headers.get('location') !== null) {
         if (redirects >= MAX_REDIRECTS) {
@@ -423,6 +436,7 @@ export class VaultClient {
 
   /** sys/capabilities-self: the token's capabilities on each path (e.g. ["create","read"], ["deny"], ["root"]). */
   async capabilitiesSelf(paths: readonly string[]): Promise<Record<string, string[]>> {
+    // a POST that only reads: safe to repeat
     const res = await this.request({ method: 'POST', path: 'sys/capabilities-self', body: { paths }, repeatable: true, capability: 'update' });
     const data = ((res.body as { data?: unknown } | undefined)?.data ?? {}) as Record<string, unknown>;
     const out: Record<string, string[]> = {};
