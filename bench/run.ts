@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   let startup: StartupRow[] = [];
   if (only.has('startup')) {
-    const runs = quick ? 10 : 40;
+    const runs = quick ? 10 : 60;
     log(`startup: ${runs} interleaved runs each…`);
     startup = benchStartup(
       [
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const base = startup[0];
     for (const r of startup.slice(1)) {
       const isVersion = r.label.includes('--version');
-      summary.push([`1 ${r.label}`, ms(r.medianMs), `node -e 0: ${ms(base?.medianMs ?? 0)}`, `${r.ratio.toFixed(2)}×`, isVersion ? '≤ 1.15×' : '-', isVersion ? verdict(r.ratio <= 1.15) : '-']);
+      summary.push([`1 ${r.label}`, ms(r.medianMs), `node -e 0: ${ms(base?.medianMs ?? 0)}`, `${r.ratio.toFixed(3)}×`, isVersion ? '≤ 1.15×' : '-', isVersion ? verdict(r.ratio <= 1.15) : '-']);
     }
   }
 

@@ -7,13 +7,15 @@ import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
 import { runCli } from './cli/run.js';
 
-const controller = new AbortController();
+// created on first use (a command asks for ctx.signal, or a signal arrives): --version never needs it
+let controller: AbortController | undefined;
+const abortController = (): AbortController => (controller ??= new AbortController());
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
   interrupts += 1;
   if (interrupts > 1) process.exit(130);
   process.stderr.write(`\nedgectl: ${signal} received, stopping after the current step (press Ctrl-C again to abort now)\n`);
-  controller.abort(new Error(`interrupted by ${signal}`));
+  abortController().abort(new Error(`interrupted by ${signal}`));
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -60,7 +62,9 @@ const ctx: Context = {
   },
   clock,
   homeDir: homedir(),
-  signal: controller.signal,
+  get signal() {
+    return abortController().signal;
+  },
   get ui() {
     ui ??= createTerminalUi({
       stderr: process.stderr,
