@@ -1,6 +1,7 @@
 // npm run build:sea: the single executable dist/edgectl-linux-x64, a Node 20
 // single executable application (SEA), plus the other release artifacts:
-// dist/edgectl-linux-x64.sha256, dist/rke2.sh and dist/install-edgectl.sh.
+// dist/edgectl-linux-x64.sha256, dist/rke2.sh, dist/install-edgectl.sh and
+// dist/SHA256SUMS (all three, for sha256sum -c).
 //
 //   1. bundle src/main.ts for the SEA (tools/bundle.mjs: lazy modules as assets)
 //   2. wrap it in the CommonJS function wrapper and make a V8 code cache for it
@@ -95,15 +96,19 @@ if (debug.stderr.includes('rejected')) fail(`V8 rejected the code cache:\n${debu
 const bytes = readFileSync(OUT);
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 writeFileSync(`${OUT}.sha256`, `${sha256}  edgectl-linux-x64\n`);
+const sums = [`${sha256}  edgectl-linux-x64`];
 for (const script of ['scripts/rke2.sh', 'install-edgectl.sh']) {
-  const dest = `dist/${script.split('/').pop()}`;
-  copyFileSync(script, dest);
-  chmodSync(dest, 0o755);
+  const name = script.split('/').pop();
+  copyFileSync(script, `dist/${name}`);
+  chmodSync(`dist/${name}`, 0o755);
+  sums.push(`${createHash('sha256').update(readFileSync(script)).digest('hex')}  ${name}`);
 }
+// one file to check every release artifact with sha256sum -c, the installer included
+writeFileSync('dist/SHA256SUMS', `${sums.join('\n')}\n`);
 process.stdout.write(
   `${OUT}: edgectl ${version}, Node ${process.version}, ${bytes.length} bytes (${mib(bytes.length)})\n` +
     `sha256 ${sha256}\n` +
-    `release artifacts: ${OUT}, ${OUT}.sha256, dist/rke2.sh, dist/install-edgectl.sh\n`,
+    `release artifacts: ${OUT}, ${OUT}.sha256, dist/rke2.sh, dist/install-edgectl.sh, dist/SHA256SUMS\n`,
 );
 
 function mib(n) {

@@ -101,9 +101,13 @@ describe('the executable on its own', () => {
     expect(quiet).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
-  it('the .sha256 file matches, in sha256sum format', () => {
+  it('the .sha256 file and SHA256SUMS match the release artifacts (sha256sum -c)', async () => {
     const line = readFileSync(`${SEA}.sha256`, 'utf8');
     expect(line).toBe(`${createHash('sha256').update(readFileSync(SEA)).digest('hex')}  edgectl-linux-x64\n`);
+    const check = await exec('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(PROJECT_ROOT, 'dist') });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout.split('\n').filter(Boolean).sort()).toEqual(['edgectl-linux-x64: OK', 'install-edgectl.sh: OK', 'rke2.sh: OK']);
+    expect(readFileSync(join(PROJECT_ROOT, 'dist/rke2.sh')).equals(readFileSync(join(PROJECT_ROOT, 'scripts/rke2.sh')))).toBe(true);
   });
 });
 
