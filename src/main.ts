@@ -3,18 +3,19 @@
  * process.exitCode: builds the real Context and hands over to runCli.
  */
 import { homedir } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTerminalUi } from './adapters/terminal.js';
-import type { Clock, Context } from './app/context.js';
+import type { Clock, Context, Ui } from './app/context.js';
 import { runCli } from './cli/run.js';
 
-const controller = new AbortController();
+// created on first use (a command asks for ctx.signal, or a signal arrives): --version never needs it
+let controller: AbortController | undefined;
+const abortController = (): AbortController => (controller ??= new AbortController());
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
   interrupts += 1;
   if (interrupts > 1) process.exit(130);
   process.stderr.write(`\nedgectl: ${signal} received, stopping after the current step (press Ctrl-C again to abort now)\n`);
-  controller.abort(new Error(`interrupted by ${signal}`));
+  abortController().abort(new Error(`interrupted by ${signal}`));
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -22,26 +23,58 @@ process.on('SIGTERM', onSignal);
 const clock: Clock = {
   now: () => new Date(),
   monotonicMs: () => performance.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, signal === undefined ? undefined : { signal }),
+  // node:timers/promises loads on the first sleep, not at every start (edgectl --version never sleeps)
+  sleep: async (ms, signal) => (await import('node:timers/promises')).setTimeout(ms, undefined, signal === undefined ? undefined : { signal }),
 };
 const env = process.env;
+// The standard streams and the terminal UI are built on first use: creating
+// process.stdin/stderr loads stream, fs and (for pipes) net modules, a cost
+// that `edgectl --version` should not pay. Getters keep the Context readonly.
+let ui: Ui | undefined;
+let stdoutReady = false;
+const stdout = (): NodeJS.WriteStream => {
+  if (!stdoutReady) {
+    stdoutReady = true;
+    // `edgectl … | head`: the reader went away; stop quietly as a SIGPIPE would, not with a stack trace
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw err;
+    });
+  }
+  return process.stdout;
+};
 const ctx: Context = {
   env,
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdinIsTTY: process.stdin.isTTY === true,
-  stderrIsTTY: process.stderr.isTTY === true,
+  get stdin() {
+    return process.stdin;
+  },
+  get stdout() {
+    return stdout();
+  },
+  get stderr() {
+    return process.stderr;
+  },
+  get stdinIsTTY() {
+    return process.stdin.isTTY === true;
+  },
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
   clock,
   homeDir: homedir(),
-  signal: controller.signal,
-  ui: createTerminalUi({
-    stderr: process.stderr,
-    isTTY: process.stderr.isTTY === true,
-    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
-    debug: env.EDGECTL_DEBUG === '1',
-    clock,
-  }),
+  get signal() {
+    return abortController().signal;
+  },
+  get ui() {
+    ui ??= createTerminalUi({
+      stderr: process.stderr,
+      isTTY: process.stderr.isTTY === true,
+      noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+      debug: env.EDGECTL_DEBUG === '1',
+      clock,
+    });
+    return ui;
+  },
 };
 
 runCli(process.argv.slice(2), ctx).then(

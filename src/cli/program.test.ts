@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runEdgectl } from '../../test/support/context.js';
-import { parseArgv } from './program.js';
+import { COMMAND_GROUPS, type Registrar, buildProgram, groupOf, parseArgv } from './program.js';
 
 function streams() {
   const stdout = new PassThrough();
@@ -141,5 +141,33 @@ describe('help and version', () => {
     const run = await runEdgectl(['rke2', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: edgectl rke2');
+  });
+});
+
+describe('command groups registered on demand', () => {
+  const noop: Registrar = { select: () => undefined };
+
+  it('COMMAND_GROUPS names and describes each group exactly as its register function does', () => {
+    const { s } = streams();
+    const full = buildProgram(s, noop);
+    expect(full.commands.map((c) => [c.name(), c.description()])).toEqual(COMMAND_GROUPS.map((g) => [g.name, g.description]));
+  });
+
+  it('top-level help is the same whether groups are registered or stand-ins', () => {
+    const { s } = streams();
+    const full = buildProgram(s, noop).helpInformation();
+    const lazy = buildProgram(s, noop, { group: undefined }).helpInformation();
+    expect(lazy).toBe(full);
+  });
+
+  it('registers only the group a command line names', () => {
+    const { s } = streams();
+    const program = buildProgram(s, noop, { group: groupOf(['cluster', 'list']) });
+    const sub = (name: string) => program.commands.find((c) => c.name() === name)?.commands.length ?? -1;
+    expect(sub('cluster')).toBeGreaterThan(0);
+    for (const other of ['rke2', 'vault', 'scripts']) expect(sub(other)).toBe(0);
+    expect(groupOf(['--version'])).toBeUndefined();
+    expect(groupOf(['rke2', 'agent'])).toBe('rke2');
+    expect(groupOf(['nosuch'])).toBeUndefined();
   });
 });

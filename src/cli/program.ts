@@ -27,8 +27,37 @@ export interface Registrar {
   select<I>(id: string, input: I, run: (ctx: Context, input: I) => Promise<void>): void;
 }
 
-/** Build the command tree. `out` receives help/version text and parse errors. */
-export function buildProgram(out: { stdout: Writable; stderr: Writable }, registrar: Registrar): Command {
+/**
+ * The top-level command groups, in help order. Registering a group's commands
+ * (hundreds of options) is most of edgectl's startup time, so buildProgram
+ * registers only the group a run names and gives the others a stand-in with the
+ * same name and description, which is all top-level help, `--version` and
+ * "unknown command" suggestions use. program.test.ts checks that the
+ * descriptions here equal the ones the register functions set.
+ */
+export const COMMAND_GROUPS: ReadonlyArray<{
+  readonly name: string;
+  readonly description: string;
+  readonly register: (program: Command, registrar: Registrar) => void;
+}> = [
+  { name: 'rke2', description: 'install and operate RKE2 on this host', register: registerRke2Commands },
+  { name: 'cluster', description: 'the cluster registry in Vault', register: registerClusterCommands },
+  { name: 'vault', description: 'check the Vault setup edgectl depends on', register: registerVaultCommands },
+  { name: 'scripts', description: 'the embedded host scripts (scripts/*.sh)', register: registerScriptsCommands },
+];
+
+/** The group a command line runs: its first word, when that is a group's name. */
+export function groupOf(argv: readonly string[]): string | undefined {
+  const first = argv[0];
+  return COMMAND_GROUPS.some((g) => g.name === first) ? first : undefined;
+}
+
+/**
+ * Build the command tree. `out` receives help/version text and parse errors.
+ * `only` limits full registration to one group (see COMMAND_GROUPS); without
+ * it every group is registered.
+ */
+export function buildProgram(out: { stdout: Writable; stderr: Writable }, registrar: Registrar, only: { group: string | undefined } | undefined = undefined): Command {
   const program = new Command('edgectl');
   program
     .description('Stand up RKE2 clusters on bare-metal and edge hosts, with join tokens kept in Vault.')
@@ -49,10 +78,10 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
       '\nExamples:\n  sudo edgectl rke2 server                          bootstrap a new cluster\n  sudo edgectl rke2 agent --cluster-id rke2-abc12345  join an agent\n  sudo -E edgectl rke2 status                       this node and its cluster\n  sudo -E edgectl rke2 token rotate                 rotate the join token (then token sync on the others)\n  edgectl cluster list                              clusters registered in Vault\n',
     );
 
-  registerRke2Commands(program, registrar);
-  registerClusterCommands(program, registrar);
-  registerVaultCommands(program, registrar);
-  registerScriptsCommands(program, registrar);
+  for (const group of COMMAND_GROUPS) {
+    if (only === undefined || only.group === group.name) group.register(program, registrar);
+    else program.command(group.name).description(group.description);
+  }
   return program;
 }
 
@@ -64,7 +93,7 @@ export async function parseArgv(argv: readonly string[], out: { stdout: Writable
       selected = { id, input, run: (ctx) => run(ctx, input) };
     },
   };
-  const program = buildProgram(out, registrar);
+  const program = buildProgram(out, registrar, { group: groupOf(argv) });
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -6,6 +6,8 @@
  * RKE2's agent makes, done before anything is installed.
  */
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { EdgectlError } from '../../core/errors.js';
 
@@ -42,17 +44,38 @@ export async function verifyServerCa(serverUrl: string, expectedHash: string, ti
       hint: 'this is not the cluster the token belongs to: check the server address (--server) and the cluster ID',
     });
   }
-  // The server's own certificate must chain to that CA (identity is not checked: servers are reached by IP or any SAN).
-  const pinned = new Agent({ connect: { ca: body.toString('utf8'), checkServerIdentity: () => undefined, timeout: timeoutMs } });
+  // The server's own certificate must chain to that CA (identity is not checked:
+  // servers are reached by IP or any SAN). A TLS handshake that trusts only that
+  // CA proves it; a second request would add a round trip and nothing else.
   try {
-    const res = await fetch(url, { dispatcher: pinned, signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
+    await handshakeTrusting(url, body.toString('utf8'), timeoutMs);
   } catch (err) {
     throw new EdgectlError('trust', `the server at ${url.origin} serves the cluster CA but its certificate is not signed by it: ${describe(err)}`, { cause: err });
-  } finally {
-    await pinned.close();
   }
   return { caHash };
+}
+
+/** Complete a TLS handshake with url's host, trusting only the PEM bundle ca; resolves when the chain verifies. */
+function handshakeTrusting(url: URL, ca: string, timeoutMs: number): Promise<void> {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host,
+      port: url.port === '' ? 443 : Number(url.port),
+      ca,
+      // SNI only for names, as undici does (an IP address is not a valid server name)
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      checkServerIdentity: () => undefined,
+      rejectUnauthorized: true,
+      timeout: timeoutMs,
+    });
+    socket.once('secureConnect', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`TLS handshake timed out after ${timeoutMs} ms`)));
+    socket.once('error', reject);
+  });
 }
 
 function describe(err: unknown): string {
