@@ -3,7 +3,7 @@
  * the cluster ID, run the embedded rke2.sh, record this node in Vault.
  */
 import { writeFileAtomic } from '../adapters/host/files.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import { hostChangeCount, runEmbeddedScript } from '../adapters/host/script-runner.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type InstallOptions, installOptionArgs } from '../core/install-options.js';
 import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
@@ -63,6 +63,18 @@ export function installStep(ctx: Context, role: 'server' | 'agent', install: Ins
 
 /** The installed RKE2 version, from `rke2.sh status --json`, or undefined. */
 export async function rke2VersionOnHost(ctx: Context): Promise<string | undefined> {
+  // one status run per state of the host: plans ask for the version several times after an install
+  const cached = versionCache.get(ctx);
+  if (cached !== undefined && cached.changes === hostChangeCount()) return cached.version;
+  const changes = hostChangeCount();
+  const version = await readRke2Version(ctx);
+  versionCache.set(ctx, { changes, version });
+  return version;
+}
+
+const versionCache = new WeakMap<Context, { changes: number; version: string | undefined }>();
+
+async function readRke2Version(ctx: Context): Promise<string | undefined> {
   try {
     const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status' });
     const status = JSON.parse(r.stdout) as { version?: unknown };

@@ -67,7 +67,15 @@ function kindForScriptExit(code: number): 'usage' | 'precondition' | 'hostStep' 
 }
 
 /** Run an embedded script with progress; throws EdgectlError when it fails. */
+let hostChanges = 0;
+
+/** Counts script runs that may have changed the host (anything but a read-only status), for caches of host facts. */
+export function hostChangeCount(): number {
+  return hostChanges;
+}
+
 export async function runEmbeddedScript(ctx: Context, inv: ScriptInvocation): Promise<ScriptResult> {
+  if (inv.args[0] !== 'status') hostChanges += 1;
   const script = embeddedScript(inv.script);
   const dir = await fs.mkdtemp(join(tmpdir(), 'edgectl-'));
   await fs.chmod(dir, 0o700);
