@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Dependencies compiled on first use rather than at every start. */
-export const LAZY_MODULES = ['undici'];
+export const LAZY_MODULES = ['undici', 'yaml'];
 
 const common = {
   bundle: true,
