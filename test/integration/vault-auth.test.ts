@@ -15,7 +15,7 @@ import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
-import { rootEnv, tempDir, tokenWithPolicy, vaultFrom } from '../support/vault.js';
+import { rootEnv, tempDir, tokenWithPolicy, vaultFrom, clusterFixture } from '../support/vault.js';
 
 let bao: OpenBao;
 let home: ReturnType<typeof tempDir>;
@@ -23,15 +23,7 @@ let roleId: string;
 /** every secret handed to edgectl in this file, to prove none is ever printed */
 const secrets: string[] = [];
 
-const cluster = (id: string): NewCluster => ({
-  id,
-  token: new Secret(`K10${id}::server:${id}-joinsecret`),
-  server: 'https://10.0.0.1:9345',
-  createdAt: new Date('2026-03-04T05:06:07Z'),
-  hostname: 'srv-1',
-  ip: '10.0.0.1',
-  rke2Version: 'v1.30.1+rke2r1',
-});
+const cluster = (id: string): NewCluster => clusterFixture(id);
 
 const OPERATOR_POLICY = `
 path "kv/data/rke2/*" { capabilities = ["create", "read", "update"] }

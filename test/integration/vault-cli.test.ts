@@ -15,22 +15,14 @@ import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl, testContext } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
-import { type TestVault, rootEnv, vaultFrom } from '../support/vault.js';
+import { type TestVault, rootEnv, vaultFrom, clusterFixture } from '../support/vault.js';
 
 let bao: OpenBao;
 let v: TestVault;
 const JOIN_SECRET = 'cli-joinsecret-0123456789';
 
-const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster => ({
-  id,
-  token: new Secret(`K10abc::server:${JOIN_SECRET}-${id}`),
-  server: 'https://10.0.0.1:9345',
-  createdAt: new Date('2026-03-04T05:06:07.000Z'),
-  hostname: 'srv-1',
-  ip: '10.0.0.1',
-  rke2Version: 'v1.30.1+rke2r1',
-  ...extra,
-});
+const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster =>
+  clusterFixture(id, { token: new Secret(`K10abc::server:${JOIN_SECRET}-${id}`), ...extra });
 
 const edgectl = (argv: string[], env: Record<string, string> = {}): Promise<TestRun> => runEdgectl(argv, { env: rootEnv(bao, env) });
 

@@ -9,23 +9,14 @@ import { VaultError } from '../../src/adapters/vault/errors.js';
 import { type NewCluster, tokenGenerationOf } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, rootEnv, vaultFrom } from '../support/vault.js';
+import { type TestVault, rootEnv, vaultFrom, clusterFixture } from '../support/vault.js';
 
 let bao: OpenBao;
 let v: TestVault;
 const HASH = 'c'.repeat(64);
 const token = (secret: string): Secret => new Secret(`K10${HASH}::server:${secret}`);
 
-const cluster = (id: string): NewCluster => ({
-  id,
-  token: token('first'),
-  server: 'https://10.0.0.1:9345',
-  state: 'ready',
-  createdAt: new Date('2026-03-04T05:06:07.000Z'),
-  hostname: 'srv-1',
-  ip: '10.0.0.1',
-  rke2Version: 'v1.30.1+rke2r1',
-});
+const cluster = (id: string): NewCluster => clusterFixture(id, { token: token('first'), state: 'ready' });
 const entry = { role: 'agent' as const, hostname: 'a1', ip: '10.0.0.7', rke2_version: 'v1.30.1+rke2r1', joined_at: '2026-03-04T06:00:00Z' };
 
 beforeAll(async () => {

@@ -10,21 +10,12 @@ import { type Server, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/adapters/vault/errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
-import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, freePort, startOpenBao } from '../support/openbao.js';
-import { FAST_RETRY, type TestVault, rootEnv, vaultFrom } from '../support/vault.js';
+import { FAST_RETRY, type TestVault, rootEnv, vaultFrom, clusterFixture } from '../support/vault.js';
 
-const cluster = (id: string): NewCluster => ({
-  id,
-  token: new Secret(`K10${id}::server:${id}-joinsecret`),
-  server: 'https://10.0.0.1:9345',
-  createdAt: new Date('2026-03-04T05:06:07Z'),
-  hostname: 'srv-1',
-  ip: '10.0.0.1',
-  rke2Version: 'v1.30.1+rke2r1',
-});
+const cluster = (id: string): NewCluster => clusterFixture(id);
 
 async function rejection(p: Promise<unknown>): Promise<VaultError> {
   try {

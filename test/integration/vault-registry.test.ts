@@ -15,21 +15,13 @@ import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, rootEnv, tokenWithPolicy, vaultFrom } from '../support/vault.js';
+import { type TestVault, rootEnv, tokenWithPolicy, vaultFrom, clusterFixture } from '../support/vault.js';
 
 let bao: OpenBao;
 let v: TestVault;
 
-const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster => ({
-  id,
-  token: new Secret(`K10${id}::server:${id}-secret`),
-  server: 'https://10.0.0.1:9345',
-  createdAt: new Date('2026-03-04T05:06:07.000Z'),
-  hostname: 'srv-1',
-  ip: '10.0.0.1',
-  rke2Version: 'v1.30.1+rke2r1',
-  ...extra,
-});
+const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster =>
+  clusterFixture(id, { token: new Secret(`K10${id}::server:${id}-secret`), ...extra });
 
 async function rejection(p: Promise<unknown>): Promise<VaultError> {
   try {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { VaultClient, type VaultClientOptions } from '../../src/adapters/vault/client.js';
 import { type VaultConfig, resolveVaultConfig } from '../../src/adapters/vault/config.js';
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
-import { ClusterRegistry } from '../../src/app/registry.js';
+import { ClusterRegistry, type NewCluster } from '../../src/app/registry.js';
+import { Secret } from '../../src/core/secret.js';
 import type { Env } from '../../src/app/context.js';
 import type { VaultFlags } from '../../src/cli/options.js';
 import type { OpenBao } from './openbao.js';
@@ -59,4 +60,18 @@ export async function tokenWithPolicy(bao: OpenBao, name: string, hcl: string, n
 export function tempDir(prefix: string): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A NewCluster for registry tests: fixed facts, a K10-shaped fake token derived from the ID; override any field. */
+export function clusterFixture(id: string, extra: Partial<NewCluster> = {}): NewCluster {
+  return {
+    id,
+    token: new Secret(`K10${id}::server:${id}-joinsecret`),
+    server: 'https://10.0.0.1:9345',
+    createdAt: new Date('2026-03-04T05:06:07.000Z'),
+    hostname: 'srv-1',
+    ip: '10.0.0.1',
+    rke2Version: 'v1.30.1+rke2r1',
+    ...extra,
+  };
 }
