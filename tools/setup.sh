@@ -21,11 +21,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm install, not npm ci: this npm writes lockfiles without other platforms'
-  # optional packages (rollup's), and npm ci then refuses the lockfile as out of
-  # sync. npm install still installs the locked versions and leaves the lockfile as is.
-  echo "setup: npm install (locked versions)" >&2
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci: exactly the locked versions, and it never rewrites package-lock.json,
+  # so a fresh clone stays clean after setup. The lockfile lists every platform's
+  # optional packages (rollup's, via vitest); a lockfile written without them is
+  # refused by npm ci, which is the point: regenerate it with a plain
+  # `npm install` from an empty node_modules and commit it.
+  echo "setup: npm ci (locked versions)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 bash tools/install-bao.sh
