@@ -3,6 +3,9 @@
  * process.exitCode: builds the real Context and hands over to runCli.
  */
 import { homedir } from 'node:os';
+// static, not `await import()`: the single executable runs the bundle through vm.Script, which
+// has no dynamic-import callback, so any import() left in the bundle fails there (tools/bundle.mjs rejects them)
+import { setTimeout as sleepMs } from 'node:timers/promises';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
 import { runCli } from './cli/run.js';
@@ -23,8 +26,7 @@ process.on('SIGTERM', onSignal);
 const clock: Clock = {
   now: () => new Date(),
   monotonicMs: () => performance.now(),
-  // node:timers/promises loads on the first sleep, not at every start (edgectl --version never sleeps)
-  sleep: async (ms, signal) => (await import('node:timers/promises')).setTimeout(ms, undefined, signal === undefined ? undefined : { signal }),
+  sleep: (ms, signal) => sleepMs(ms, undefined, signal === undefined ? undefined : { signal }),
 };
 const env = process.env;
 // The standard streams and the terminal UI are built on first use: creating

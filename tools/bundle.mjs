@@ -53,9 +53,25 @@ const lazyChildProcess = {
   },
 };
 
+// The single executable runs every bundle through vm.Script, which has no
+// dynamic-import callback: an `import()` esbuild leaves in the output (one of an
+// external module, e.g. a node: builtin) throws "A dynamic import callback was
+// not specified" there, and only there. Imports of bundled files become
+// require() calls; anything else fails the build here, naming the file.
+export function rejectDynamicImports(metafile, what) {
+  const left = [];
+  for (const [out, info] of Object.entries(metafile.outputs)) {
+    for (const imp of info.imports) if (imp.kind === 'dynamic-import') left.push(`${out}: import(${JSON.stringify(imp.path)})`);
+  }
+  if (left.length > 0) {
+    throw new Error(`${what}: dynamic import() left in the bundle; the single executable cannot run it (use a static import):\n  ${left.join('\n  ')}`);
+  }
+}
+
 /** One lazy module bundled on its own, wrapped in the CommonJS function wrapper. */
 async function bundleLazyModule(name) {
-  const r = await build({ ...common, entryPoints: [require.resolve(name)], write: false, outfile: `${name}.cjs` });
+  const r = await build({ ...common, entryPoints: [require.resolve(name)], write: false, outfile: `${name}.cjs`, metafile: true });
+  rejectDynamicImports(r.metafile, name);
   const file = r.outputFiles[0];
   if (file === undefined) throw new Error(`no output for ${name}`);
   return `(function (exports, require, module, __filename, __dirname) {${file.text}\n})`;
@@ -105,13 +121,15 @@ export async function bundleEdgectl({ outfile, target }) {
       });
     },
   };
-  await build({
+  const result = await build({
     ...common,
+    metafile: true,
     entryPoints: ['src/main.ts'],
     outfile,
     banner: { js: '#!/usr/bin/env node' },
     define: { __EDGECTL_VERSION__: JSON.stringify(pkg.version) },
     plugins: [lazyChildProcess, lazyModules],
   });
+  rejectDynamicImports(result.metafile, 'src/main.ts');
   return lazySources;
 }
