@@ -1,0 +1,172 @@
+/**
+ * The dependency rule, read from the source: cli → app → core; adapters → core;
+ * only src/main.ts wires adapters in. Every import of every file under src/ is
+ * checked, and a violation names the file and the import.
+ *
+ * KNOWN_DEBT lists the violations that still exist while the code moves into
+ * this shape. The list must match exactly: a new violation fails, and so does
+ * a fixed one still listed (remove it), so the list can only shrink.
+ *
+ * Secrets stay Secret until an adapter writes them: no reveal() in src/app or
+ * src/cli (comparisons go through Secret methods). KNOWN_REVEALS ratchets the
+ * same way.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../support/paths.js';
+
+const SRC = join(PROJECT_ROOT, 'src');
+
+type Ring = 'main' | 'cli' | 'app' | 'core' | 'adapters' | 'embedded';
+
+/** Which rings each ring may import from (its own always included). */
+const ALLOWED: Record<Ring, readonly Ring[]> = {
+  main: ['main', 'cli', 'app', 'core', 'adapters', 'embedded'],
+  cli: ['cli', 'app', 'core', 'embedded'],
+  app: ['app', 'core', 'embedded'],
+  core: ['core'],
+  adapters: ['adapters', 'core', 'embedded'],
+  embedded: ['embedded', 'core'],
+};
+
+/** Node builtins that do I/O: core is pure logic and imports none of them. */
+// (node:net is allowed: core uses only its pure isIP)
+const IO_BUILTINS = /^node:(fs|fs\/promises|child_process|http|https|http2|tls|dgram|dns|os|process|readline|worker_threads|cluster)$/;
+
+function ringOf(file: string): Ring {
+  const rel = relative(SRC, file);
+  if (rel === 'main.ts') return 'main';
+  if (rel.startsWith('embedded')) return 'embedded';
+  const top = rel.split('/')[0];
+  if (top === 'cli' || top === 'app' || top === 'core' || top === 'adapters') return top;
+  throw new Error(`${rel}: not in a known ring (cli, app, core, adapters, main.ts, embedded*)`);
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Module specifiers of static imports/exports, `import type` included, and dynamic import() calls. */
+export function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  const patterns = [/^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const re of patterns) for (const m of source.matchAll(re)) if (m[1] !== undefined) specs.push(m[1]);
+  return specs;
+}
+
+/** Every violation of the rule, as "file → import". */
+function violations(): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const from = ringOf(file);
+    const rel = relative(SRC, file);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        const to = ringOf(target);
+        if (!ALLOWED[from].includes(to)) found.push(`${rel} → ${spec}`);
+      } else if (from === 'core' && IO_BUILTINS.test(spec)) {
+        found.push(`${rel} → ${spec}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** Violations that exist today and are being removed; this list only shrinks. */
+const KNOWN_DEBT: readonly string[] = [
+  "adapters/host/script-runner.ts → ../../app/context.js",
+  "adapters/terminal.ts → ../app/context.js",
+  "adapters/vault/config.ts → ../../app/context.js",
+  "adapters/vault/config.ts → ../../cli/options.js",
+  "app/cluster-delete.ts → ../cli/options.js",
+  "app/cluster-delete.ts → ../adapters/vault/errors.js",
+  "app/cluster-list.ts → ../cli/options.js",
+  "app/cluster-show.ts → ../cli/options.js",
+  "app/registry.ts → ../adapters/vault/kv2.js",
+  "app/registry.ts → ../adapters/vault/errors.js",
+  "app/rke2-agent.ts → ../adapters/host/ca-check.js",
+  "app/rke2-agent.ts → ../adapters/host/facts.js",
+  "app/rke2-agent.ts → ../cli/commands/rke2.js",
+  "app/rke2-kubeconfig.ts → ../adapters/host/facts.js",
+  "app/rke2-kubeconfig.ts → ../adapters/host/files.js",
+  "app/rke2-kubeconfig.ts → ../cli/options.js",
+  "app/rke2-node.ts → ../adapters/host/facts.js",
+  "app/rke2-node.ts → ../adapters/host/script-runner.js",
+  "app/rke2-node.ts → ../cli/options.js",
+  "app/rke2-server.ts → ../adapters/host/files.js",
+  "app/rke2-server.ts → ../adapters/host/facts.js",
+  "app/rke2-server.ts → ../cli/commands/rke2.js",
+  "app/rke2-status.ts → ../adapters/host/facts.js",
+  "app/rke2-status.ts → ../cli/options.js",
+  "app/rke2-steps.ts → ../adapters/host/files.js",
+  "app/rke2-steps.ts → ../adapters/host/script-runner.js",
+  "app/rke2-token-rotate.ts → ../adapters/host/facts.js",
+  "app/rke2-token-rotate.ts → ../adapters/host/script-runner.js",
+  "app/rke2-token-rotate.ts → ../cli/options.js",
+  "app/rke2-token-sync.ts → ../adapters/host/facts.js",
+  "app/rke2-token-sync.ts → ../adapters/host/script-runner.js",
+  "app/rke2-token-sync.ts → ../cli/options.js",
+  "app/rke2-uninstall.ts → ../adapters/host/facts.js",
+  "app/rke2-uninstall.ts → ../adapters/host/files.js",
+  "app/rke2-uninstall.ts → ../adapters/host/script-runner.js",
+  "app/rke2-uninstall.ts → ../cli/options.js",
+  "app/rke2-upgrade.ts → ../adapters/host/facts.js",
+  "app/rke2-upgrade.ts → ../adapters/host/script-runner.js",
+  "app/rke2-upgrade.ts → ../cli/options.js",
+  "app/rke2-vault.ts → ../adapters/vault/errors.js",
+  "app/scripts-export.ts → ../adapters/host/files.js",
+  "app/token-input.ts → ../cli/commands/rke2.js",
+  "app/vault-check.ts → ../adapters/vault/config.js",
+  "app/vault-check.ts → ../adapters/vault/errors.js",
+  "app/vault-check.ts → ../adapters/vault/kv2.js",
+  "app/vault-check.ts → ../cli/options.js",
+  "app/vault-session.ts → ../adapters/vault/config.js",
+  "app/vault-session.ts → ../adapters/vault/client.js",
+  "app/vault-session.ts → ../adapters/vault/kv2.js",
+  "app/vault-session.ts → ../cli/options.js",
+];
+
+describe('the dependency rule (cli → app → core; adapters → core; main.ts wires)', () => {
+  it('parses the import forms used in this code base', () => {
+    const src = "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nimport './side.js';\nconst m = await import('./lazy.js');\n";
+    expect(importsOf(src)).toEqual(['./a.js', '../b.js', './c.js', './side.js', './lazy.js']);
+  });
+
+  it('no file under src/ imports outside what its ring may use (the debt list only shrinks)', () => {
+    expect(violations()).toEqual([...KNOWN_DEBT]);
+  });
+});
+
+/** reveal() calls per file under src/app and src/cli that still exist; this list only shrinks. */
+const KNOWN_REVEALS: Readonly<Record<string, number>> = {
+  'app/cluster-show.ts': 1,
+  'app/registry.ts': 4,
+  'app/rke2-agent.ts': 2,
+  'app/rke2-kubeconfig.ts': 2,
+  'app/rke2-node.ts': 5,
+  'app/rke2-server.ts': 7,
+  'app/rke2-status.ts': 1,
+  'app/rke2-token-rotate.ts': 4,
+  'app/rke2-token-sync.ts': 2,
+};
+
+describe('secrets stay Secret in app/ and cli/', () => {
+  it('no reveal() outside adapters (the debt list only shrinks)', () => {
+    const found: Record<string, number> = {};
+    for (const ring of ['app', 'cli']) {
+      for (const file of sourceFiles(join(SRC, ring))) {
+        const n = [...readFileSync(file, 'utf8').matchAll(/\.reveal\(\)/g)].length;
+        if (n > 0) found[relative(SRC, file)] = n;
+      }
+    }
+    expect(found).toEqual(KNOWN_REVEALS);
+  });
+});
