@@ -483,6 +483,82 @@ describe('a crash between the rotation and the Vault write', () => {
   });
 });
 
+describe('nodes that are gone or were renamed', () => {
+  it('uninstall finds the entry under the --node-name the node joined with, also on a re-run after RKE2 is gone', async () => {
+    const srv = await newHost('n');
+    const boot = await srv.edgectl(['rke2', 'server', ...common()]);
+    expect(boot.code, boot.stderr).toBe(0);
+    const id = boot.stdout.trim();
+    const ag = await newHost('n');
+    const join = await ag.edgectl(['rke2', 'agent', '--cluster-id', id, '--node-name', 'edge-worker-7', ...common()]);
+    expect(join.code, join.stderr).toBe(0);
+    expect(await vaultData(`rke2/${id}/nodes/edge-worker-7`)).toBeDefined();
+    expect(ag.read('/etc/edgectl/node-name')).toBe('edge-worker-7\n');
+    // without --deregister Vault is not consulted: edgectl must not claim what it has not checked
+    const plain = await ag.edgectl(['rke2', 'uninstall', '--yes']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('is still listed');
+    expect(plain.stderr).toContain('Vault was not consulted (no --deregister)');
+    expect(plain.stderr).toContain(`edgectl cluster node remove ${id} edge-worker-7`);
+    expect(ag.read('/usr/local/bin/rke2')).toBeUndefined();
+    expect(ag.read(DROP_IN)).toBeUndefined();
+    // RKE2's config (and its node-name) is gone; the re-run still removes the right entry
+    const dereg = await ag.edgectl(['rke2', 'uninstall', '--deregister', '--cluster-id', id, '--yes', '-o', 'json']);
+    expect(dereg.code, dereg.stderr).toBe(0);
+    expect(json(dereg)).toMatchObject({ node: 'edge-worker-7', deregistered: true });
+    expect(dereg.stderr).toContain('✓ Remove node edge-worker-7');
+    expect(await vaultData(`rke2/${id}/nodes/edge-worker-7`)).toBeUndefined();
+    expect(ag.read('/etc/edgectl/node-name')).toBeUndefined();
+    // nothing left to remove: no ✓ for a deletion that did not happen, and the JSON says so
+    const again = await ag.edgectl(['rke2', 'uninstall', '--deregister', '--cluster-id', id, '--yes', '-o', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again)).toMatchObject({ node: ag.name, deregistered: false });
+    expect(again.stderr).not.toContain('✓ Remove node');
+    expect(again.stderr).toContain(`node ${ag.name} has no entry under cluster ${id} in Vault, so nothing was removed there`);
+    expect(again.stderr).toContain(`${srv.name} (server)`);
+  });
+
+  it('cluster node remove: an operator removes a dead server\'s entry, which unblocks --purge-cluster on the last server', async () => {
+    const srv = await newHost('n');
+    const boot = await srv.edgectl(['rke2', 'server', ...common()]);
+    expect(boot.code, boot.stderr).toBe(0);
+    const id = boot.stdout.trim();
+    const serverToken = await tokenWith(id, ['edgectl-server', 'edgectl-server-day2']);
+    const operator = { env: { VAULT_TOKEN: await tokenWith(id, ['edgectl-operator']) } };
+    // a server that died without deregistering
+    const dead = { role: 'server', hostname: 'dead-host', ip: '10.77.0.250', rke2_version: V1, joined_at: '2026-01-01T00:00:00Z' };
+    await lab.bao.api('POST', `kv/data/rke2/${id}/nodes/dead-srv`, { data: dead });
+    const blocked = await srv.edgectl(['rke2', 'uninstall', '--yes', '--purge-cluster', '--dry-run'], { env: { VAULT_TOKEN: serverToken } });
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain('other servers are still registered: dead-srv');
+    expect(blocked.stderr).toContain(`edgectl cluster node remove ${id} NODE`);
+
+    const op = await newHost('op');
+    const noTty = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv'], operator);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain('needs --yes when stdin is not a terminal');
+    const dry = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--dry-run', '-o', 'json'], operator);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(json(dry)).toEqual({ cluster_id: id, node: 'dead-srv', role: 'server', vault_path: `kv/data/rke2/${id}/nodes/dead-srv`, removed: false, dry_run: true, servers_left: [srv.name] });
+    expect(await vaultData(`rke2/${id}/nodes/dead-srv`)).toBeDefined();
+    const bad = await op.edgectl(['cluster', 'node', 'remove', id, 'Not_A_Node', '--yes'], operator);
+    expect(bad.code).toBe(2);
+    const rm = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--yes', '-o', 'json'], operator);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(json(rm)).toEqual({ cluster_id: id, node: 'dead-srv', role: 'server', vault_path: `kv/data/rke2/${id}/nodes/dead-srv`, removed: true, servers_left: [srv.name] });
+    expect(await vaultMeta(`rke2/${id}/nodes/dead-srv`)).toBeUndefined();
+    const twice = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--yes'], operator);
+    expect(twice.code).toBe(6);
+    expect(twice.stderr).toContain(`node dead-srv is not registered under cluster ${id}`);
+    expect(twice.stderr).toContain(`registered nodes: ${srv.name} (server)`);
+
+    const purge = await srv.edgectl(['rke2', 'uninstall', '--yes', '--purge-cluster', '-o', 'json'], { env: { VAULT_TOKEN: serverToken } });
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(json(purge)).toMatchObject({ last_server: true, cluster_purged: true, deregistered: true });
+    expect(await vaultMeta(`rke2/${id}`)).toBeUndefined();
+  });
+});
+
 describe('refusals and bare hosts', () => {
   it('token rotate on an RKE2 without `rke2 token rotate` names the releases that have it; nothing changes', async () => {
     const o1 = await newHost('o');
