@@ -192,6 +192,7 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
   }
   if (!input.yes) await confirm(ctx, f, purge);
   const results = await executePlan(ctx, steps);
+  warnIfNothingDeregistered(ctx, f, result);
   if (input.output === 'json') {
     writeJson(ctx, { ...result, steps: results });
     return;
@@ -219,18 +220,24 @@ function explainWhatStays(ctx: Context, input: UninstallInput, f: UninstallFacts
     );
     return;
   }
-  if (f.view !== undefined && f.view.thisEntry === undefined) {
-    const listed = f.view.nodes.map((n) => `${n.name} (${n.role})`).join(', ');
-    ctx.ui.warn(
-      `node ${f.nodeName} has no entry under cluster ${id} in Vault, so nothing was removed there${listed !== '' ? `; registered nodes: ${listed}. If one of them was this host under another name, remove it with: edgectl cluster node remove ${id} NODE` : ''}`,
-    );
-  } else if (f.view !== undefined && !r.deregistered) {
-    ctx.ui.warn(`node ${f.nodeName}'s entry under cluster ${id} was gone before this run could delete it (removed at the same time by someone else)`);
-  }
   if (r.last_server === true && !r.cluster_purged && r.cluster_still_registered === true && f.view !== undefined) {
     const others = f.view.nodes.filter((n) => n.name !== f.nodeName).length;
     ctx.ui.info(
       `This was the last server of cluster ${id}. The cluster stays registered in ${describeVault(f.view.store)} (its token versions and ${others} other node entr${others === 1 ? 'y' : 'ies'}); delete it with: edgectl cluster delete ${id}${input.purgeCluster ? '' : ', or re-run with --purge-cluster'}`,
     );
+  }
+}
+
+// said in text and JSON mode alike (stderr): a deregistration that found nothing must not pass for one that worked
+function warnIfNothingDeregistered(ctx: Context, f: UninstallFacts, r: UninstallJson): void {
+  const id = f.clusterId;
+  if (id === undefined) return;
+  if (f.view !== undefined && f.view.thisEntry === undefined) {
+    const listed = r.cluster_purged ? '' : f.view.nodes.map((n) => `${n.name} (${n.role})`).join(', ');
+    ctx.ui.warn(
+      `node ${f.nodeName} has no entry under cluster ${id} in Vault, so nothing was removed there${listed !== '' ? `; registered nodes: ${listed}. If one of them was this host under another name, remove it with: edgectl cluster node remove ${id} NODE` : ''}`,
+    );
+  } else if (f.view !== undefined && !r.deregistered) {
+    ctx.ui.warn(`node ${f.nodeName}'s entry under cluster ${id} was gone before this run could delete it (removed at the same time by someone else)`);
   }
 }

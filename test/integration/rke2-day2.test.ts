@@ -372,6 +372,59 @@ describe('a three-node cluster through its life', () => {
     expect(s2.read(out)).not.toContain('127.0.0.1');
   });
 
+  it('kubeconfig --out merges into an existing kubeconfig, creates a missing directory 0700, and refuses what is not a kubeconfig', async () => {
+    const op = await newHost('op');
+    const asOperator = { env: { VAULT_TOKEN: operatorToken, HOME: '/etc/edgectl/home' } };
+    // ~/.kube does not exist yet (and "~" reached edgectl unexpanded)
+    const first = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', '~/.kube/config', '-o', 'json'], asOperator);
+    expect(first.code, first.stderr).toBe(0);
+    const cfg = '/etc/edgectl/home/.kube/config';
+    expect(json(first)).toMatchObject({ out: cfg, out_action: 'created' });
+    expect(mode(op, '/etc/edgectl/home/.kube')).toBe(0o700);
+    expect(mode(op, cfg)).toBe(0o600);
+    // another cluster's entries and the current-context survive a second fetch
+    const other = ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: prod', '  cluster:', '    server: https://prod.example:6443', 'contexts:', '- name: prod', '  context:', '    cluster: prod', '    user: prod', 'current-context: prod', 'users:', '- name: prod', '  user:', '    token: prod-secret', ''].join('\n');
+    const st = await sh(op, `printf '%s' '${other}' > ${cfg} && chmod 600 ${cfg}`);
+    expect(st.code, st.stderr).toBe(0);
+    const merged = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '-o', 'json'], asOperator);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(json(merged)).toMatchObject({ out_action: 'merged' });
+    const text = op.read(cfg) ?? '';
+    expect(text).toContain('server: https://prod.example:6443');
+    expect(text).toContain('token: prod-secret');
+    expect(text).toContain(`name: ${id}`);
+    expect(text).toContain('current-context: prod');
+    expect(mode(op, cfg)).toBe(0o600);
+    const use = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--use-context'], asOperator);
+    expect(use.code, use.stderr).toBe(0);
+    expect(op.read(cfg)).toContain(`current-context: ${id}`);
+    expect(op.read(cfg)).toContain('server: https://prod.example:6443');
+    // --force replaces the file
+    const forced = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--force', '-o', 'json'], asOperator);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(json(forced)).toMatchObject({ out_action: 'replaced' });
+    expect(op.read(cfg)).not.toContain('prod.example');
+    // a file there that is not a kubeconfig is left alone
+    const notes = '/etc/edgectl/home/notes.txt';
+    await sh(op, `printf 'not: [yaml' > ${notes}`);
+    const refused = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', notes], asOperator);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('exists and is not a kubeconfig; nothing was written');
+    expect(op.read(notes)).toBe('not: [yaml');
+    // Vault holding something that is not a kubeconfig: exit 6, nothing written
+    await lab.bao.api('POST', 'kv/data/rke2-admin/rke2-badkube1/kubeconfig', { data: { kubeconfig: 'not: [yaml', server: 'https://x.example:6443' } });
+    const bad = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', 'rke2-badkube1', '--out', '/etc/edgectl/bad.kubeconfig']);
+    expect(bad.code).toBe(6);
+    expect(bad.stderr).toContain('is not valid YAML; nothing was written');
+    expect(op.read('/etc/edgectl/bad.kubeconfig')).toBeUndefined();
+    // other spellings of loopback are refused like 127.0.0.1
+    for (const addr of ['127.1', '2130706433', '0x7f.0.0.1', '::ffff:7f00:1', '[::1]']) {
+      const loop = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--server-address', addr], asOperator);
+      expect(loop.code, addr).toBe(2);
+      expect(loop.stderr).toContain('reaches only the machine itself');
+    }
+  });
+
   it('uninstall --deregister on the agent removes RKE2, its local files and its node entry; the cluster stays', async () => {
     const r = await a1.edgectl(['rke2', 'uninstall', '--yes', '--deregister', '-o', 'json'], asAgent());
     expect(r.code, r.stderr).toBe(0);
