@@ -341,8 +341,8 @@ export function registerRke2Day2Commands(rke2: Command, registrar: Registrar): v
   );
   kubeconfig.action((o: Day2Flags & { serverAddress?: string; publish: boolean; fromVault: boolean; out?: string; force: boolean; useContext: boolean }) => {
     const input: KubeconfigInput = {
-      force: o.force,
-      useContext: o.useContext,
+      ...(o.force ? { force: true } : {}),
+      ...(o.useContext ? { useContext: true } : {}),
       clusterId: o.clusterId,
       serverAddress: o.serverAddress,
       publish: o.publish,
