@@ -215,6 +215,9 @@ describe('a three-node cluster through its life', () => {
     const again = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir, '-o', 'json'], asServer());
     expect(again.code, again.stderr).toBe(0);
     expect(json(again).action).toBe('keep');
+    const text = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir], asServer());
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.trim()).toBe(`${s1.name}: RKE2 is already at ${V2}; nothing was reinstalled or restarted`);
     expect((s1.read(SYSTEMCTL_LOG) ?? '').slice(log.length)).not.toMatch(/restart|start rke2/);
     // the token survived the upgrade
     expect(s1.read(SERVER_TOKEN)?.trim()).toBe(oldToken);

@@ -42,11 +42,14 @@ export function registerClusterCommands(program: Command, registrar: Registrar):
       .command('delete')
       .description('delete a cluster from Vault: every version, its metadata, its node entries and admin kubeconfig')
       .argument('<cluster-id>', 'the cluster ID, e.g. rke2-abc12345', clusterIdArg)
-      .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false),
+      .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)', false)
+      .option('--force', 'delete even while servers are registered', false)
+      .option('--dry-run', 'print what would be deleted; change nothing', false),
   )
     .addOption(outputOption())
-    .action((id: string, opts: VaultFlags & { yes: boolean; output: OutputFormat }) => {
-      registrar.select('cluster delete', { id, yes: opts.yes, output: opts.output, vault: vaultFlags(opts) }, async (ctx, input) =>
+    .action((id: string, opts: VaultFlags & { yes: boolean; force: boolean; dryRun: boolean; output: OutputFormat }) => {
+      const input = { id, yes: opts.yes, output: opts.output, vault: vaultFlags(opts), ...(opts.force ? { force: true } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
+      registrar.select('cluster delete', input, async (ctx, input) =>
         (await import('../../app/cluster-delete.js')).runClusterDelete(ctx, input),
       );
     });
