@@ -7,13 +7,13 @@
  * --from-vault fetches it on an operator's machine.
  */
 import { promises as fs } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
 import { readFileIfExists, writeFileAtomic } from '../adapters/host/files.js';
 import type { OutputFormat, VaultFlags } from '../cli/options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
-import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigServers, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
+import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigProblem, kubeconfigServers, mergeKubeconfig, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
 import { Secret } from '../core/secret.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
@@ -32,6 +32,10 @@ export interface KubeconfigInput {
   dryRun: boolean;
   output: OutputFormat;
   vault: VaultFlags;
+  /** replace an existing --out file instead of merging into it */
+  force?: boolean;
+  /** make this cluster the merged file's current-context */
+  useContext?: boolean;
 }
 
 /** The --output json shape of `rke2 kubeconfig` (never the kubeconfig itself). */
@@ -43,6 +47,8 @@ export interface KubeconfigJson {
   /** the file written (absolute), or null */
   out: string | null;
   published: null | { vault_path: string; kv_version: number | null; changed: boolean | null };
+  /** what happened to the --out file: created, merged into an existing kubeconfig, or replaced (--force); null without a file */
+  out_action?: 'created' | 'merged' | 'replaced' | null;
 }
 
 /** Write, publish or fetch the admin kubeconfig. */
@@ -72,6 +78,13 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
     }
     let text = published.kubeconfig.reveal();
     let server = published.server;
+    const problem = kubeconfigProblem(text);
+    if (problem !== undefined) {
+      // never written out: a file that is not a kubeconfig would break kubectl (and a merge would fail on it)
+      throw new EdgectlError('vaultState', `what ${store.kv.dataPath(adminKubeconfigPath(clusterId))} holds ${problem}; nothing was written`, {
+        hint: 'publish it again from a server of the cluster: sudo -E edgectl rke2 kubeconfig --publish',
+      });
+    }
     if (address !== undefined) {
       const r = rewriteKubeconfig(text, { server: apiServerUrl(address), name: clusterId });
       text = r.text;
@@ -80,9 +93,10 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
     if (kubeconfigServers(text).some((s) => isLoopbackHost(new URL(s).hostname))) {
       throw new EdgectlError('precondition', `the published kubeconfig of ${clusterId} points at a loopback address`, { hint: 'pass --server-address ADDR, or re-publish it from a server' });
     }
-    const out = input.out ?? `${clusterId}.kubeconfig`;
-    const steps = await writeSteps(ctx, out, new Secret(text));
-    await finish(ctx, input, steps, { cluster_id: clusterId, source: 'vault', server, out: out === '-' ? null : resolve(out), published: null }, out === '-' ? text : undefined);
+    const out = expandHome(ctx, input.out ?? `${clusterId}.kubeconfig`);
+    const json: KubeconfigJson = { cluster_id: clusterId, source: 'vault', server, out: out === '-' ? null : resolve(out), published: null, out_action: null };
+    const steps = await writeSteps(ctx, out, new Secret(text), input, json);
+    await finish(ctx, input, steps, json, out === '-' ? text : undefined);
   } finally {
     await store.close();
   }
@@ -130,9 +144,10 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
       json.published = { vault_path: path, kv_version: null, changed: null };
       steps.push(publishStep(store, clusterId, nodeName, kubeconfig, server, path, json, ctx));
     }
-    const out = input.out ?? (input.publish ? undefined : `${clusterId ?? 'rke2'}.kubeconfig`);
+    const out = input.out !== undefined ? expandHome(ctx, input.out) : input.publish ? undefined : `${clusterId ?? 'rke2'}.kubeconfig`;
     if (out !== undefined) {
-      steps.push(...(await writeSteps(ctx, out, kubeconfig)));
+      json.out_action = null;
+      steps.push(...(await writeSteps(ctx, out, kubeconfig, input, json)));
       json.out = out === '-' ? null : resolve(out);
     }
     await finish(ctx, input, steps, json, out === '-' ? rewritten.text : undefined);
@@ -153,25 +168,53 @@ function publishStep(store: VaultSession, clusterId: string, nodeName: string, k
   };
 }
 
-async function writeSteps(ctx: Context, out: string, kubeconfig: Secret): Promise<Step[]> {
+/** `~/x` → $HOME/x, for a quoted or `--out=~/…` argument the shell did not expand. */
+function expandHome(ctx: Context, out: string): string {
+  const home = ctx.env.HOME;
+  return out.startsWith('~/') && home !== undefined && home !== '' ? join(home, out.slice(2)) : out;
+}
+
+/**
+ * The step that writes --out: a new file (its missing directories created 0700),
+ * or a merge into an existing kubeconfig that replaces only this cluster's
+ * entries (--force replaces the whole file). Always atomic, always 0600.
+ */
+async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: KubeconfigInput, json: KubeconfigJson): Promise<Step[]> {
   if (out === '-') return []; // printed by finish, after the plan ran
   const path = resolve(out);
-  let st;
-  try {
-    st = await fs.stat(dirname(path));
-  } catch {
-    throw new EdgectlError('precondition', `cannot write ${path}: the directory ${dirname(path)} does not exist`);
-  }
-  if (!st.isDirectory()) throw new EdgectlError('precondition', `cannot write ${path}: ${dirname(path)} is not a directory`);
+  const dir = dirname(path);
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (st !== undefined && !st.isDirectory()) throw new EdgectlError('precondition', `cannot write ${path}: ${dir} is not a directory`);
   const existing = await fs.stat(path).catch(() => undefined);
   if (existing?.isDirectory() === true) throw usageError(`--out ${out} is a directory; give a file name`);
+  const force = input.force === true;
+  const merge = existing !== undefined && !force;
+  if (merge) {
+    // refuse before anything runs when the file there is not a kubeconfig: it is not ours to overwrite
+    const current = (await readFileIfExists(path)) ?? '';
+    try {
+      mergeKubeconfig(current, kubeconfig.reveal(), { useContext: input.useContext === true });
+    } catch {
+      throw new EdgectlError('precondition', `${path} exists and is not a kubeconfig; nothing was written`, { hint: 'choose another --out, or pass --force to replace it' });
+    }
+  }
+  json.out_action = existing === undefined ? 'created' : merge ? 'merged' : 'replaced';
+  const plan = [
+    ...(st === undefined ? [`create ${dir} (mode 0700)`] : []),
+    merge
+      ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
+      : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`,
+  ];
   return [
     {
       id: 'write-file',
-      title: `Write the kubeconfig to ${path}`,
-      plan: [`write ${path} atomically with mode 0600 (it holds the cluster admin's key)`],
+      title: `${merge ? 'Merge' : 'Write'} the kubeconfig ${merge ? 'into' : 'to'} ${path}`,
+      plan,
       run: async () => {
-        await writeFileAtomic(path, kubeconfig.reveal(), 0o600);
+        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+        let text = kubeconfig.reveal();
+        if (merge) text = mergeKubeconfig((await readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
+        await writeFileAtomic(path, text, 0o600);
         ctx.ui.debug(`wrote ${path}`);
       },
     },

@@ -3,7 +3,7 @@
  * (status, readiness), its node name and cluster ID, the cluster as Vault
  * holds it, and how this node's token compares with the one in Vault.
  */
-import { readConfiguredNodeName } from '../adapters/host/facts.js';
+import { readConfiguredNodeName, readRecordedNodeName } from '../adapters/host/facts.js';
 import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { VaultFlags } from '../cli/options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
@@ -88,9 +88,13 @@ export function resolveClusterId(flag: string | undefined, local: string | undef
   return id;
 }
 
-/** The name this node is recorded under in Vault: RKE2's configured node-name, else the host name (lowercased). */
+/**
+ * The name this node is recorded under in Vault: RKE2's configured node-name,
+ * else the name recorded at join time (/etc/edgectl/node-name, still there
+ * after an uninstall), else the host name (lowercased).
+ */
 export async function thisNodeName(host: string): Promise<string> {
-  return nodeNameFor(await readConfiguredNodeName(), host);
+  return nodeNameFor((await readConfiguredNodeName()) ?? (await readRecordedNodeName()), host);
 }
 
 /** A registered, ready cluster with a token (vaultState errors, exit 6, otherwise). */

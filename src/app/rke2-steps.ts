@@ -101,9 +101,10 @@ export function recordNodeStep(store: VaultSession, clusterId: string, nodeName:
   return {
     id: 'vault-node',
     title: `Record node ${nodeName} in Vault`,
-    plan: [`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`],
+    plan: [`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`, `write ${HOST_PATHS.nodeNameFile} (0644): ${nodeName}, so that uninstall finds the entry after RKE2's config is gone`],
     run: async () => {
       await store.registry.recordNode(clusterId, nodeName, await entry());
+      await writeFileAtomic(HOST_PATHS.nodeNameFile, `${nodeName}\n`, 0o644);
     },
   };
 }

@@ -92,7 +92,7 @@ function checkPurgeAllowed(v: VaultView, clusterId: string, nodeName: string): v
   if (v.record === undefined) return; // already purged: the re-run has nothing left to delete
   if (v.otherServers.length > 0) {
     throw new EdgectlError('precondition', `--purge-cluster deletes cluster ${clusterId} only with its last server; other servers are still registered: ${v.otherServers.map((s) => s.name).join(', ')}`, {
-      hint: 'uninstall (with --deregister) the other servers first, or leave out --purge-cluster',
+      hint: `uninstall (with --deregister) the other servers first, or leave out --purge-cluster; remove the entry of a server that is dead or gone with: edgectl cluster node remove ${clusterId} NODE`,
     });
   }
   if (!v.lastServer) {
@@ -137,15 +137,17 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
   ];
   if (view !== undefined && clusterId !== undefined) {
     const store = view.store;
-    steps.push({
-      id: 'vault-deregister',
-      title: `Remove node ${f.nodeName} from cluster ${clusterId} in Vault`,
-      plan: [view.thisEntry !== undefined ? `delete ${nodeApiPath(store, clusterId, f.nodeName)} with all its versions` : `nothing to delete: ${nodeApiPath(store, clusterId, f.nodeName)} does not exist`],
-      run: async () => {
-        await store.registry.deleteNode(clusterId, f.nodeName);
-        result.deregistered = true;
-      },
-    });
+    // no step (and so no ✓) when there is no entry to remove: explainWhatStays says so
+    if (view.thisEntry !== undefined) {
+      steps.push({
+        id: 'vault-deregister',
+        title: `Remove node ${f.nodeName} from cluster ${clusterId} in Vault`,
+        plan: [`delete ${nodeApiPath(store, clusterId, f.nodeName)} with all its versions`],
+        run: async () => {
+          result.deregistered = await store.registry.deleteNode(clusterId, f.nodeName);
+        },
+      });
+    }
     if (purge) {
       const agents = view.nodes.filter((n) => n.role === 'agent');
       steps.push({
@@ -170,9 +172,15 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
   steps.push({
     id: 'local-files',
     title: 'Remove edgectl\'s files from this host',
-    plan: [`remove ${HOST_PATHS.joinTokenFile} and ${HOST_PATHS.clusterIdFile} (last, so a re-run still knows the cluster)`],
+    plan: [
+      `remove ${HOST_PATHS.joinTokenFile} and ${HOST_PATHS.clusterIdFile} (last, so a re-run still knows the cluster)`,
+      view !== undefined
+        ? `remove ${HOST_PATHS.nodeNameFile}`
+        : `keep ${HOST_PATHS.nodeNameFile} (${f.nodeName}): Vault is not consulted without --deregister, and a later --deregister needs the name`,
+    ],
     run: async () => {
       await removeFile(HOST_PATHS.joinTokenFile);
+      if (view !== undefined) await removeFile(HOST_PATHS.nodeNameFile);
       await removeFile(HOST_PATHS.clusterIdFile);
     },
   });
@@ -184,6 +192,7 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
   }
   if (!input.yes) await confirm(ctx, f, purge);
   const results = await executePlan(ctx, steps);
+  warnIfNothingDeregistered(ctx, f, result);
   if (input.output === 'json') {
     writeJson(ctx, { ...result, steps: results });
     return;
@@ -194,7 +203,7 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
 
 async function confirm(ctx: Context, f: UninstallFacts, purge: boolean): Promise<void> {
   const parts = [`Uninstall RKE2 from ${f.host}: stop it and delete it with its data (/var/lib/rancher/rke2, /etc/rancher/rke2)`];
-  if (f.deregister && f.clusterId !== undefined) parts.push(`remove node ${f.nodeName} from cluster ${f.clusterId} in Vault`);
+  if (f.deregister && f.clusterId !== undefined && f.view?.thisEntry !== undefined) parts.push(`remove node ${f.nodeName} from cluster ${f.clusterId} in Vault`);
   if (purge && f.clusterId !== undefined) parts.push(`DELETE cluster ${f.clusterId} from Vault: every version of its token, its node entries and admin kubeconfig`);
   const expected = purge && f.clusterId !== undefined ? f.clusterId : f.nodeName;
   const ok = await confirmByTyping(ctx, `${parts.join(', and ')}. This cannot be undone.`, expected);
@@ -205,7 +214,10 @@ function explainWhatStays(ctx: Context, input: UninstallInput, f: UninstallFacts
   const id = f.clusterId;
   if (id === undefined) return;
   if (!f.deregister) {
-    ctx.ui.info(`Node ${f.nodeName} is still listed under cluster ${id} in Vault; remove it with: edgectl rke2 uninstall --deregister --cluster-id ${id} --yes (on this host)`);
+    // Vault was not asked: whether the node is listed there is unknown, so say only what was not done
+    ctx.ui.info(
+      `Vault was not consulted (no --deregister): if node ${f.nodeName} is registered under cluster ${id}, its entry stays. Remove it with: sudo -E edgectl rke2 uninstall --deregister --cluster-id ${id} --yes (on this host), or from anywhere with the operator policy: edgectl cluster node remove ${id} ${f.nodeName}`,
+    );
     return;
   }
   if (r.last_server === true && !r.cluster_purged && r.cluster_still_registered === true && f.view !== undefined) {
@@ -213,5 +225,19 @@ function explainWhatStays(ctx: Context, input: UninstallInput, f: UninstallFacts
     ctx.ui.info(
       `This was the last server of cluster ${id}. The cluster stays registered in ${describeVault(f.view.store)} (its token versions and ${others} other node entr${others === 1 ? 'y' : 'ies'}); delete it with: edgectl cluster delete ${id}${input.purgeCluster ? '' : ', or re-run with --purge-cluster'}`,
     );
+  }
+}
+
+// said in text and JSON mode alike (stderr): a deregistration that found nothing must not pass for one that worked
+function warnIfNothingDeregistered(ctx: Context, f: UninstallFacts, r: UninstallJson): void {
+  const id = f.clusterId;
+  if (id === undefined) return;
+  if (f.view !== undefined && f.view.thisEntry === undefined) {
+    const listed = r.cluster_purged ? '' : f.view.nodes.map((n) => `${n.name} (${n.role})`).join(', ');
+    ctx.ui.warn(
+      `node ${f.nodeName} has no entry under cluster ${id} in Vault, so nothing was removed there${listed !== '' ? `; registered nodes: ${listed}. If one of them was this host under another name, remove it with: edgectl cluster node remove ${id} NODE` : ''}`,
+    );
+  } else if (f.view !== undefined && !r.deregistered) {
+    ctx.ui.warn(`node ${f.nodeName}'s entry under cluster ${id} was gone before this run could delete it (removed at the same time by someone else)`);
   }
 }

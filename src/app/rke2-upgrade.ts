@@ -197,7 +197,7 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
   const base = { cluster_id: clusterId ?? null, node: f.nodeName, role, installed: plan.installed, target: plan.target, action: plan.action, restart: plan.restart };
   if (input.dryRun) {
     if (input.output === 'json') writeJson(ctx, { dry_run: true, ...base, plan: describePlan(steps) });
-    else printPlan(ctx, `Plan for edgectl rke2 upgrade (${role} ${f.nodeName}, ${plan.installed} → ${plan.target}):`, steps);
+    else printPlan(ctx, `Plan for edgectl rke2 upgrade (${role} ${f.nodeName}, ${plan.installed === plan.target ? `already at ${plan.target}` : `${plan.installed} → ${plan.target}`}):`, steps);
     return;
   }
   const results = await executePlan(ctx, steps);
@@ -206,6 +206,16 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
     writeJson(ctx, { ...base, rke2_version: now, steps: results });
     return;
   }
-  writeOut(ctx, `${f.nodeName}: RKE2 ${plan.installed} → ${now ?? 'unknown'}`);
+  writeOut(ctx, upgradeSummary(f.nodeName, plan, now));
   if (role === 'server' && plan.action !== 'keep') ctx.ui.info('Upgrade the other servers next, then the agents (an agent must not be newer than any server).');
+}
+
+/** The one result line: "V1 → V2", or that nothing changed when the node already ran the target. */
+export function upgradeSummary(node: string, plan: Pick<UpgradePreflight, 'installed' | 'target' | 'action'>, now: string | null): string {
+  if (plan.installed === plan.target && (now === null || now === plan.target)) {
+    if (plan.action === 'keep') return `${node}: RKE2 is already at ${plan.target}; nothing was reinstalled or restarted`;
+    if (plan.action === 'restart') return `${node}: RKE2 is already at ${plan.target}; restarted once to start it (an earlier run installed it)`;
+    if (plan.action === 'reinstall') return `${node}: RKE2 ${plan.target} reinstalled (--force)`;
+  }
+  return `${node}: RKE2 ${plan.installed} → ${now ?? 'unknown'}`;
 }

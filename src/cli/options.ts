@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { clusterIdProblem } from '../core/cluster-id.js';
+import { nodeNameProblem } from '../core/vault-layout.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -24,6 +25,13 @@ export function positiveInt(value: string): number {
 export function clusterIdArg(value: string): string {
   const problem = clusterIdProblem(value);
   if (problem !== undefined) throw new InvalidArgumentError(`invalid cluster ID: ${problem}`);
+  return value;
+}
+
+/** Parse a node name argument (a lowercase DNS name, as node entries are named). */
+export function nodeNameArg(value: string): string {
+  const problem = nodeNameProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`invalid node name: ${problem}`);
   return value;
 }
 

@@ -137,6 +137,24 @@ describe('help and version', () => {
     for (const group of ['rke2', 'cluster', 'vault', 'scripts']) expect(run.stdout).toContain(group);
   });
 
+  it.each([
+    [['help'], 'Usage: edgectl [options] [command]'],
+    [['help', 'rke2'], 'Usage: edgectl rke2'],
+    [['help', 'rke2', 'uninstall'], 'Usage: edgectl rke2 uninstall'],
+    [['help', 'cluster', 'node', 'remove'], 'Usage: edgectl cluster node remove'],
+  ])('%j prints the same help as --help', async (argv, usage) => {
+    const run = await runEdgectl(argv);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(usage);
+    expect(run.stdout).toBe((await runEdgectl([...argv.slice(1), '--help'])).stdout);
+  });
+
+  it('help of an unknown command is a usage error', async () => {
+    const run = await runEdgectl(['help', 'nosuch']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown command 'nosuch'");
+  });
+
   it('rke2 --help works', async () => {
     const run = await runEdgectl(['rke2', '--help']);
     expect(run.code).toBe(0);

@@ -65,7 +65,8 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
     // program options only before the subcommand: `rke2 server|upgrade --version V` is RKE2's version
     .enablePositionalOptions()
     .helpOption('-h, --help', 'show help for a command')
-    .helpCommand(false)
+    // listed in help; parseArgv turns `help [command…]` into `command… --help` (the groups register lazily)
+    .helpCommand('help [command...]', 'show help for a command')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -85,6 +86,17 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
   return program;
 }
 
+/**
+ * `help [command…]` → `command… --help`, so that the named group is registered
+ * before its help is shown; `help NOSUCH` → `NOSUCH` (commander would print the
+ * top-level help for `NOSUCH --help` instead of the unknown-command error).
+ */
+export function helpAsFlag(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'help') return argv;
+  const rest = argv.slice(1);
+  return rest.length > 0 && groupOf(rest) === undefined ? rest : [...rest, '--help'];
+}
+
 /** Parse argv (without node and script path) into an invocation, or an exit code for help/usage. */
 export async function parseArgv(argv: readonly string[], out: { stdout: Writable; stderr: Writable }): Promise<ParseResult> {
   let selected: Invocation | undefined;
@@ -93,9 +105,10 @@ export async function parseArgv(argv: readonly string[], out: { stdout: Writable
       selected = { id, input, run: (ctx) => run(ctx, input) };
     },
   };
-  const program = buildProgram(out, registrar, { group: groupOf(argv) });
+  const args = helpAsFlag(argv);
+  const program = buildProgram(out, registrar, { group: groupOf(args) });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...args], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version exit 0; every other parse error is a usage error (2)

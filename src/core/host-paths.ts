@@ -2,6 +2,8 @@
 export const HOST_PATHS = {
   /** this node's cluster ID, one line, 0644 */
   clusterIdFile: '/etc/edgectl/cluster-id',
+  /** the name this node's entry in Vault has, written when the entry is recorded, one line, 0644 */
+  nodeNameFile: '/etc/edgectl/node-name',
   /** the full join token RKE2 writes on a server once its supervisor is up (0600) */
   serverTokenFile: '/var/lib/rancher/rke2/server/token',
   /** the join token rke2.sh writes for a joining node (0600), referenced by token-file: */

@@ -215,6 +215,9 @@ describe('a three-node cluster through its life', () => {
     const again = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir, '-o', 'json'], asServer());
     expect(again.code, again.stderr).toBe(0);
     expect(json(again).action).toBe('keep');
+    const text = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir], asServer());
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.trim()).toBe(`${s1.name}: RKE2 is already at ${V2}; nothing was reinstalled or restarted`);
     expect((s1.read(SYSTEMCTL_LOG) ?? '').slice(log.length)).not.toMatch(/restart|start rke2/);
     // the token survived the upgrade
     expect(s1.read(SERVER_TOKEN)?.trim()).toBe(oldToken);
@@ -372,6 +375,59 @@ describe('a three-node cluster through its life', () => {
     expect(s2.read(out)).not.toContain('127.0.0.1');
   });
 
+  it('kubeconfig --out merges into an existing kubeconfig, creates a missing directory 0700, and refuses what is not a kubeconfig', async () => {
+    const op = await newHost('op');
+    const asOperator = { env: { VAULT_TOKEN: operatorToken, HOME: '/etc/edgectl/home' } };
+    // ~/.kube does not exist yet (and "~" reached edgectl unexpanded)
+    const first = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', '~/.kube/config', '-o', 'json'], asOperator);
+    expect(first.code, first.stderr).toBe(0);
+    const cfg = '/etc/edgectl/home/.kube/config';
+    expect(json(first)).toMatchObject({ out: cfg, out_action: 'created' });
+    expect(mode(op, '/etc/edgectl/home/.kube')).toBe(0o700);
+    expect(mode(op, cfg)).toBe(0o600);
+    // another cluster's entries and the current-context survive a second fetch
+    const other = ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: prod', '  cluster:', '    server: https://prod.example:6443', 'contexts:', '- name: prod', '  context:', '    cluster: prod', '    user: prod', 'current-context: prod', 'users:', '- name: prod', '  user:', '    token: prod-secret', ''].join('\n');
+    const st = await sh(op, `printf '%s' '${other}' > ${cfg} && chmod 600 ${cfg}`);
+    expect(st.code, st.stderr).toBe(0);
+    const merged = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '-o', 'json'], asOperator);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(json(merged)).toMatchObject({ out_action: 'merged' });
+    const text = op.read(cfg) ?? '';
+    expect(text).toContain('server: https://prod.example:6443');
+    expect(text).toContain('token: prod-secret');
+    expect(text).toContain(`name: ${id}`);
+    expect(text).toContain('current-context: prod');
+    expect(mode(op, cfg)).toBe(0o600);
+    const use = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--use-context'], asOperator);
+    expect(use.code, use.stderr).toBe(0);
+    expect(op.read(cfg)).toContain(`current-context: ${id}`);
+    expect(op.read(cfg)).toContain('server: https://prod.example:6443');
+    // --force replaces the file
+    const forced = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--force', '-o', 'json'], asOperator);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(json(forced)).toMatchObject({ out_action: 'replaced' });
+    expect(op.read(cfg)).not.toContain('prod.example');
+    // a file there that is not a kubeconfig is left alone
+    const notes = '/etc/edgectl/home/notes.txt';
+    await sh(op, `printf 'not: [yaml' > ${notes}`);
+    const refused = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', notes], asOperator);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('exists and is not a kubeconfig; nothing was written');
+    expect(op.read(notes)).toBe('not: [yaml');
+    // Vault holding something that is not a kubeconfig: exit 6, nothing written
+    await lab.bao.api('POST', 'kv/data/rke2-admin/rke2-badkube1/kubeconfig', { data: { kubeconfig: 'not: [yaml', server: 'https://x.example:6443' } });
+    const bad = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', 'rke2-badkube1', '--out', '/etc/edgectl/bad.kubeconfig']);
+    expect(bad.code).toBe(6);
+    expect(bad.stderr).toContain('is not valid YAML; nothing was written');
+    expect(op.read('/etc/edgectl/bad.kubeconfig')).toBeUndefined();
+    // other spellings of loopback are refused like 127.0.0.1
+    for (const addr of ['127.1', '2130706433', '0x7f.0.0.1', '::ffff:7f00:1', '[::1]']) {
+      const loop = await op.edgectl(['rke2', 'kubeconfig', '--from-vault', '--cluster-id', id, '--out', cfg, '--server-address', addr], asOperator);
+      expect(loop.code, addr).toBe(2);
+      expect(loop.stderr).toContain('reaches only the machine itself');
+    }
+  });
+
   it('uninstall --deregister on the agent removes RKE2, its local files and its node entry; the cluster stays', async () => {
     const r = await a1.edgectl(['rke2', 'uninstall', '--yes', '--deregister', '-o', 'json'], asAgent());
     expect(r.code, r.stderr).toBe(0);
@@ -480,6 +536,82 @@ describe('a crash between the rotation and the Vault write', () => {
     expect((c1.read(SYSTEMCTL_LOG) ?? '').slice(log.length)).not.toMatch(/restart|start rke2/);
     expectNoSecrets([r, reinstall, again], [secretOf(oldToken), secretOf(rotated)]);
     expect(stderr).not.toContain(secretOf(rotated));
+  });
+});
+
+describe('nodes that are gone or were renamed', () => {
+  it('uninstall finds the entry under the --node-name the node joined with, also on a re-run after RKE2 is gone', async () => {
+    const srv = await newHost('n');
+    const boot = await srv.edgectl(['rke2', 'server', ...common()]);
+    expect(boot.code, boot.stderr).toBe(0);
+    const id = boot.stdout.trim();
+    const ag = await newHost('n');
+    const join = await ag.edgectl(['rke2', 'agent', '--cluster-id', id, '--node-name', 'edge-worker-7', ...common()]);
+    expect(join.code, join.stderr).toBe(0);
+    expect(await vaultData(`rke2/${id}/nodes/edge-worker-7`)).toBeDefined();
+    expect(ag.read('/etc/edgectl/node-name')).toBe('edge-worker-7\n');
+    // without --deregister Vault is not consulted: edgectl must not claim what it has not checked
+    const plain = await ag.edgectl(['rke2', 'uninstall', '--yes']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('is still listed');
+    expect(plain.stderr).toContain('Vault was not consulted (no --deregister)');
+    expect(plain.stderr).toContain(`edgectl cluster node remove ${id} edge-worker-7`);
+    expect(ag.read('/usr/local/bin/rke2')).toBeUndefined();
+    expect(ag.read(DROP_IN)).toBeUndefined();
+    // RKE2's config (and its node-name) is gone; the re-run still removes the right entry
+    const dereg = await ag.edgectl(['rke2', 'uninstall', '--deregister', '--cluster-id', id, '--yes', '-o', 'json']);
+    expect(dereg.code, dereg.stderr).toBe(0);
+    expect(json(dereg)).toMatchObject({ node: 'edge-worker-7', deregistered: true });
+    expect(dereg.stderr).toContain('✓ Remove node edge-worker-7');
+    expect(await vaultData(`rke2/${id}/nodes/edge-worker-7`)).toBeUndefined();
+    expect(ag.read('/etc/edgectl/node-name')).toBeUndefined();
+    // nothing left to remove: no ✓ for a deletion that did not happen, and the JSON says so
+    const again = await ag.edgectl(['rke2', 'uninstall', '--deregister', '--cluster-id', id, '--yes', '-o', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again)).toMatchObject({ node: ag.name, deregistered: false });
+    expect(again.stderr).not.toContain('✓ Remove node');
+    expect(again.stderr).toContain(`node ${ag.name} has no entry under cluster ${id} in Vault, so nothing was removed there`);
+    expect(again.stderr).toContain(`${srv.name} (server)`);
+  });
+
+  it('cluster node remove: an operator removes a dead server\'s entry, which unblocks --purge-cluster on the last server', async () => {
+    const srv = await newHost('n');
+    const boot = await srv.edgectl(['rke2', 'server', ...common()]);
+    expect(boot.code, boot.stderr).toBe(0);
+    const id = boot.stdout.trim();
+    const serverToken = await tokenWith(id, ['edgectl-server', 'edgectl-server-day2']);
+    const operator = { env: { VAULT_TOKEN: await tokenWith(id, ['edgectl-operator']) } };
+    // a server that died without deregistering
+    const dead = { role: 'server', hostname: 'dead-host', ip: '10.77.0.250', rke2_version: V1, joined_at: '2026-01-01T00:00:00Z' };
+    await lab.bao.api('POST', `kv/data/rke2/${id}/nodes/dead-srv`, { data: dead });
+    const blocked = await srv.edgectl(['rke2', 'uninstall', '--yes', '--purge-cluster', '--dry-run'], { env: { VAULT_TOKEN: serverToken } });
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain('other servers are still registered: dead-srv');
+    expect(blocked.stderr).toContain(`edgectl cluster node remove ${id} NODE`);
+
+    const op = await newHost('op');
+    const noTty = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv'], operator);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toContain('needs --yes when stdin is not a terminal');
+    const dry = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--dry-run', '-o', 'json'], operator);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(json(dry)).toEqual({ cluster_id: id, node: 'dead-srv', role: 'server', vault_path: `kv/data/rke2/${id}/nodes/dead-srv`, removed: false, dry_run: true, servers_left: [srv.name] });
+    expect(await vaultData(`rke2/${id}/nodes/dead-srv`)).toBeDefined();
+    const bad = await op.edgectl(['cluster', 'node', 'remove', id, 'Not_A_Node', '--yes'], operator);
+    expect(bad.code).toBe(2);
+    const rm = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--yes', '-o', 'json'], operator);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(json(rm)).toEqual({ cluster_id: id, node: 'dead-srv', role: 'server', vault_path: `kv/data/rke2/${id}/nodes/dead-srv`, removed: true, servers_left: [srv.name] });
+    expect(await vaultMeta(`rke2/${id}/nodes/dead-srv`)).toBeUndefined();
+    const twice = await op.edgectl(['cluster', 'node', 'remove', id, 'dead-srv', '--yes'], operator);
+    expect(twice.code).toBe(6);
+    expect(twice.stderr).toContain(`node dead-srv is not registered under cluster ${id}`);
+    expect(twice.stderr).toContain(`registered nodes: ${srv.name} (server)`);
+
+    const purge = await srv.edgectl(['rke2', 'uninstall', '--yes', '--purge-cluster', '-o', 'json'], { env: { VAULT_TOKEN: serverToken } });
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(json(purge)).toMatchObject({ last_server: true, cluster_purged: true, deregistered: true });
+    expect(await vaultMeta(`rke2/${id}`)).toBeUndefined();
   });
 });
 

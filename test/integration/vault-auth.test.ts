@@ -228,7 +228,8 @@ describe('the README policies, pasted as they are', () => {
     } finally {
       await v.client.close();
     }
-    const del = await runEdgectl(['cluster', 'delete', ID, '--yes', '-o', 'json'], { env });
+    // srv-1 is a registered server: cluster delete refuses it without --force
+    const del = await runEdgectl(['cluster', 'delete', ID, '--yes', '--force', '-o', 'json'], { env });
     expect(del.code).toBe(0);
     expect(JSON.parse(del.stdout)).toEqual({ id: ID, deleted: true, versions: 2, nodes_deleted: 2, kubeconfig_deleted: true });
     for (const s of [list, show, del]) noSecretsIn(s);

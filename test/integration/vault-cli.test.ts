@@ -180,10 +180,11 @@ describe('cluster IDs are validated before any network or disk access', () => {
 });
 
 describe('edgectl cluster delete', () => {
-  it('refuses without --yes when stdin is not a terminal (exit 3), and deletes nothing', async () => {
+  // exit 2 (usage), as for rke2 uninstall and cluster node remove; it was 3 before they were made consistent
+  it('refuses without --yes when stdin is not a terminal (exit 2), and deletes nothing', async () => {
     await v.registry.registerCluster(cluster('rke2-del00001'));
     const run = await edgectl(['cluster', 'delete', 'rke2-del00001']);
-    expect(run.code).toBe(3);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('refusing to delete cluster rke2-del00001 without confirmation: stdin is not a terminal');
     expect(run.stderr).toContain('hint: pass --yes');
     expect((await v.registry.readCluster('rke2-del00001')).id).toBe('rke2-del00001');
@@ -217,6 +218,43 @@ describe('edgectl cluster delete', () => {
     const again = await edgectl(['cluster', 'delete', 'rke2-del00002', '--yes']);
     expect(again.code).toBe(6);
     expect(again.stderr).toContain('cluster rke2-del00002 is not registered in Vault');
+  });
+
+  it('--dry-run lists what would go and deletes nothing; registered servers block the delete unless --force', async () => {
+    const id = 'rke2-del00003';
+    await v.registry.registerCluster(cluster(id));
+    const node = (role: 'server' | 'agent', name: string) => v.registry.recordNode(id, name, { role, hostname: name, ip: '10.0.0.5', rke2_version: 'v1', joined_at: '2026-01-01T00:00:00Z' });
+    await Promise.all([node('server', 's1'), node('server', 's2'), node('agent', 'a1')]);
+    const dry = await edgectl(['cluster', 'delete', id, '--dry-run', '--force', '-o', 'json']); // no --yes needed, no terminal
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual({
+      id,
+      dry_run: true,
+      deleted: false,
+      versions: 1,
+      nodes: [
+        { name: 'a1', role: 'agent' },
+        { name: 's1', role: 'server' },
+        { name: 's2', role: 'server' },
+      ],
+      kubeconfig_path: `kv/data/rke2-admin/${id}/kubeconfig`,
+    });
+    const dryText = await edgectl(['cluster', 'delete', id, '--dry-run', '--force']);
+    expect(dryText.stdout).toContain('2. delete 3 node entries: a1 (agent), s1 (server), s2 (server)');
+    expect(dryText.stdout).toContain('(dry run: nothing was changed)');
+    const refused = await edgectl(['cluster', 'delete', id, '--yes']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`cluster ${id} still has registered servers: s1, s2; nothing was deleted`);
+    expect(refused.stderr).toContain('--force');
+    const dryRefused = await edgectl(['cluster', 'delete', id, '--dry-run']);
+    expect(dryRefused.code).toBe(3);
+    expect((await v.registry.readCluster(id)).id).toBe(id);
+    expect((await v.registry.listNodes(id)).length).toBe(3);
+    const forced = await edgectl(['cluster', 'delete', id, '--yes', '--force', '-o', 'json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ id, deleted: true, nodes_deleted: 3 });
+    expect(forced.stderr).toContain('while servers are registered (--force): s1, s2');
+    expect(await v.kv.readMetadata(`rke2/${id}`)).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { EdgectlError } from '../../core/errors.js';
 import { clusterIdProblem } from '../../core/cluster-id.js';
 import { HOST_PATHS } from '../../core/host-paths.js';
+import { nodeNameProblem } from '../../core/vault-layout.js';
 import { readFileIfExists } from './files.js';
 
 /** The host name (short form). */
@@ -41,6 +42,16 @@ export async function readLocalClusterId(): Promise<string | undefined> {
     });
   }
   return id;
+}
+
+/**
+ * The node name this host was recorded under in Vault when it joined
+ * (/etc/edgectl/node-name), if any; it outlives RKE2's own config, which
+ * uninstall removes. An invalid name is ignored (the file is only a memo).
+ */
+export async function readRecordedNodeName(): Promise<string | undefined> {
+  const name = (await readFileIfExists(HOST_PATHS.nodeNameFile))?.trim();
+  return name !== undefined && nodeNameProblem(name) === undefined ? name : undefined;
 }
 
 /** Read a token file written by RKE2 or rke2.sh (root-only, 0600). */

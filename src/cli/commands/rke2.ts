@@ -330,6 +330,8 @@ export function registerRke2Day2Commands(rke2: Command, registrar: Registrar): v
     .option('--publish', 'on a server: store it in Vault under rke2-admin/<id>/kubeconfig (operators only can read it)', false)
     .option('--from-vault', 'on an operator machine: fetch the published one from Vault', false)
     .option('--out <file>', 'where to write it, mode 0600 (default <cluster-id>.kubeconfig; "-" prints it on stdout; none with --publish alone)')
+    .option('--force', 'replace an existing --out file instead of merging this cluster into it', false)
+    .option('--use-context', 'make this cluster the current-context of the --out file it merges into', false)
     .option('--dry-run', 'print the plan; change nothing')
     .addOption(outputOption());
   addVaultOptions(kubeconfig);
@@ -337,8 +339,10 @@ export function registerRke2Day2Commands(rke2: Command, registrar: Registrar): v
     'after',
     '\nExamples:\n  sudo -E edgectl rke2 kubeconfig --publish --server-address k8s.example.com      on a server\n  edgectl rke2 kubeconfig --from-vault --cluster-id rke2-abc12345 --out ~/.kube/edge.yaml   on a laptop\n  sudo edgectl rke2 kubeconfig --out /root/admin.kubeconfig                        no Vault\n',
   );
-  kubeconfig.action((o: Day2Flags & { serverAddress?: string; publish: boolean; fromVault: boolean; out?: string }) => {
+  kubeconfig.action((o: Day2Flags & { serverAddress?: string; publish: boolean; fromVault: boolean; out?: string; force: boolean; useContext: boolean }) => {
     const input: KubeconfigInput = {
+      ...(o.force ? { force: true } : {}),
+      ...(o.useContext ? { useContext: true } : {}),
       clusterId: o.clusterId,
       serverAddress: o.serverAddress,
       publish: o.publish,
