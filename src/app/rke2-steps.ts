@@ -9,6 +9,7 @@ import { type InstallOptions, installOptionArgs } from '../core/install-options.
 import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
 import type { Context } from './context.js';
 import type { Step } from './plan.js';
+import { scriptPreflight } from './rke2-preflight.js';
 import { nodeApiPath } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';
 
@@ -50,6 +51,7 @@ export function installStep(ctx: Context, role: 'server' | 'agent', install: Ins
     title: `Install and start RKE2 ${role}`,
     plan: [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`],
     ownProgress: true,
+    preflight: () => scriptPreflight(ctx, role, args, join?.token),
     run: async () => {
       await runEmbeddedScript(ctx, {
         script: 'rke2.sh',
