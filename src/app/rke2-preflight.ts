@@ -8,8 +8,24 @@
  * changes nothing, so what the script would refuse is refused before edgectl
  * has touched the host or Vault.
  */
+import { readConfigFile } from '../adapters/host/config-file.js';
 import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import { usageError } from '../core/errors.js';
+import type { InstallOptions } from '../core/install-options.js';
+import { configFileProblems, keysSetByFlags } from '../core/validate-config.js';
 import type { Context } from './context.js';
+
+/**
+ * Check --config-file (file facts, then its YAML) and return the plan line that
+ * stands for it: its path and sha256, never its content.
+ */
+export async function checkConfigFile(install: InstallOptions): Promise<string | undefined> {
+  if (install.configFile === undefined) return undefined;
+  const facts = await readConfigFile(install.configFile);
+  const problems = configFileProblems(facts.path, facts.text, keysSetByFlags(install));
+  if (problems.length > 0) throw usageError(problems.join('\n  '), 'RKE2 settings as plain key: value lines; the token and the server come from edgectl');
+  return `append --config-file ${facts.path} to the drop-in (sha256 ${facts.sha256}, ${facts.bytes} bytes; content not shown)`;
+}
 
 /** Run the script's own checks for an install (`rke2.sh ROLE ARGS --dry-run`); throws its error (exit 2/3…) when it refuses. */
 export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', args: readonly string[], token: string | undefined): Promise<void> {

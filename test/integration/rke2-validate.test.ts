@@ -163,10 +163,10 @@ describe('--config-file (issue 16)', () => {
     return p;
   };
 
-  it('a symlink to /etc/shadow is refused (exit 2) and its content never printed', async () => {
+  it('a symlink to /etc/shadow is refused (exit 3) and its content never printed', async () => {
     const link = join(dir, 'shadow.yaml');
     symlinkSync('/etc/shadow', link);
-    const r = await refusedUnchanged(host, ['rke2', 'server', ...common(), '--config-file', link], 2);
+    const r = await refusedUnchanged(host, ['rke2', 'server', ...common(), '--config-file', link], 3);
     expect(r.stderr).toContain('symlink');
     const dry = await host.edgectl(['rke2', 'server', ...common(), '--config-file', link, '--dry-run']);
     expect(dry.stdout + dry.stderr).not.toMatch(/root:[^:]*:\d+:/);
