@@ -25,7 +25,10 @@
 #   --node-label K=V       node label (repeatable)
 #   --node-taint K=V:EFFECT  node taint, EFFECT one of NoSchedule|PreferNoSchedule|NoExecute
 #                          (repeatable; K:EFFECT without a value is accepted too)
-#   --config-file F        extra RKE2 config (YAML mapping) copied verbatim into the drop-in;
+#   --config-file F        extra RKE2 config (YAML mapping) copied verbatim into the drop-in: a
+#                          regular root-owned file, not group/world-writable, at most 64 KiB, of
+#                          plain `key: value` lines, list items and indented lines (no quoted, '?',
+#                          flow or merge keys); a dry run shows its path and sha256, not its content;
 #                          must not set token, agent-token, token-file, server, or a key a flag sets
 #   --cni NAME             CNI plugin(s): canal|calico|cilium|flannel|none, or multus,PLUGIN (server only)
 #   --profile cis          CIS hardening profile
@@ -110,6 +113,7 @@ readonly RESTART_MARKER=/var/lib/rancher/rke2/edgectl-restart-pending
 readonly DEFAULT_INSTALL_SCRIPT=https://get.rke2.io
 readonly DEFAULT_CHANNEL_URL=https://update.rke2.io/v1-release/channels
 readonly DEFAULT_WAIT_TIMEOUT=900
+readonly CONFIG_MAX_BYTES=65536
 readonly VERSION_RE='^v([0-9]+)\.([0-9]+)\.([0-9]+)(-rc([0-9]+))?\+rke2r([0-9]+)$'
 
 # Globals set by setup_env and the option parser.
@@ -587,6 +591,7 @@ validate_node_inputs() {
     [ -n "$OPT_TOKEN_FILE" ] || usage_error "agent needs --token-file F"
   fi
   if [ -n "$OPT_SERVER" ]; then
+    ! [[ $OPT_SERVER =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@ ]] || fatal 2 "invalid --server: it must not contain credentials (user:password@)"
     is_https_url "$OPT_SERVER" || fatal 2 "invalid --server '$OPT_SERVER': expected https://HOST[:PORT]"
     [ -n "$OPT_TOKEN_FILE" ] || usage_error "--server needs --token-file F"
   fi
@@ -711,24 +716,64 @@ verify_token_file() {
   TOKEN_VALUE=$token
 }
 
-# verify_config_file checks --config-file and that it does not fight the flags or carry a token.
+# verify_config_file checks --config-file before it is copied into the drop-in: a regular file
+# owned by root and writable only by root (a symlink only to a file in its own directory), at
+# most CONFIG_MAX_BYTES, and in the simple form this script can prove safe without a YAML
+# parser: top-level lines are plain `key: value` (or `key:`) lines, list items or indented
+# continuations. Quoted keys, explicit '?' keys, flow mappings, merge keys, anchors and document
+# markers are refused, so no spelling of a key can hide from the check that the file sets none
+# of token, agent-token, token-file, agent-token-file, server or a key a flag sets.
 verify_config_file() {
-  local file=$OPT_CONFIG_FILE key
+  local file=$OPT_CONFIG_FILE real dir perms mode owner size line n=0 seen_key="" key
+  local LC_ALL=C
   [ -n "$file" ] || return 0
+  [ -e "$file" ] || fatal 3 "config file $file does not exist or is not readable"
+  if [ -L "$file" ]; then
+    real=$(readlink -f -- "$file") || fatal 3 "config file $file is a dangling symlink"
+    dir=$(cd -- "$(dirname -- "$file")" && pwd -P)
+    [ "$(dirname -- "$real")" = "$dir" ] \
+      || fatal 3 "config file $file is a symlink to a file outside its directory; pass the file itself"
+  fi
   if [ ! -f "$file" ] || [ ! -r "$file" ]; then
     fatal 3 "config file $file does not exist or is not readable"
   fi
-  while IFS= read -r key; do
-    case "$key" in
-      token|agent-token|token-file|agent-token-file)
-        fatal 2 "config file $file sets '$key'; pass the join token with --token-file instead" ;;
-      server)
-        fatal 2 "config file $file sets 'server'; use --server instead" ;;
-    esac
-    if printf '%s\n' "$RENDERED_KEYS" | grep -qxF -- "$key"; then
-      fatal 2 "config file $file sets '$key', which a flag already sets"
+  perms=$(stat -L -c '%a %u %s' -- "$file")
+  read -r mode owner size <<<"$perms"
+  [ "$owner" = 0 ] || fatal 3 "config file $file must be owned by root (owner uid $owner)"
+  [ $((8#$mode & 8#022)) -eq 0 ] || fatal 3 "config file $file is writable by group or others (mode $mode)"
+  [ "$size" -le "$CONFIG_MAX_BYTES" ] || fatal 2 "config file $file is $(((size + 1023) / 1024)) KiB; at most $((CONFIG_MAX_BYTES / 1024)) KiB"
+  [ "$(tr -d '\000' <"$file" | wc -c)" -eq "$size" ] || fatal 2 "config file $file contains NUL bytes; it is not YAML"
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    if [[ $line =~ ^[[:space:]]*$ ]] || [[ $line =~ ^[[:space:]]*# ]]; then
+      continue
     fi
-  done < <(sed -n 's/^\([A-Za-z0-9_-][A-Za-z0-9_.-]*\)[[:space:]]*:.*/\1/p' "$file")
+    if [[ $line =~ ^([A-Za-z0-9_][A-Za-z0-9_.-]*):([[:space:]].*)?$ ]]; then
+      key=${BASH_REMATCH[1]}
+      seen_key=1
+      verify_config_key "$key"
+      continue
+    fi
+    if [ -n "$seen_key" ] && [[ $line == ' '* || $line == - || $line == '- '* ]]; then
+      continue
+    fi
+    fatal 2 "config file $file line $n is not a plain 'key: value' line, a list item or an indented continuation (quoted keys, '?', '{', '<<', anchors and document markers are refused)"
+  done <"$file"
+}
+
+# verify_config_key KEY refuses a top-level key of --config-file that the token, --server or a
+# flag owns.
+verify_config_key() {
+  local file=$OPT_CONFIG_FILE key=$1
+  case "$key" in
+    token|agent-token|token-file|agent-token-file)
+      fatal 2 "config file $file sets '$key'; pass the join token with --token-file instead" ;;
+    server)
+      fatal 2 "config file $file sets 'server'; use --server instead" ;;
+  esac
+  if printf '%s\n' "$RENDERED_KEYS" | grep -qxF -- "$key"; then
+    fatal 2 "config file $file sets '$key', which a flag already sets"
+  fi
 }
 
 # verify_airgap checks the air-gap artifacts and their checksum before anything changes.
@@ -1184,7 +1229,11 @@ dry_run_node() {
     plan "would keep $DROPIN_FILE"
   else
     plan "would write $DROPIN_FILE (mode 0600):"
-    sed 's/^/  | /' "$rendered"
+    # the drop-in's own lines; an appended --config-file is shown by path and sha256 only
+    sed -n '/^# --- extra configuration from --config-file ---$/q;s/^/  | /p' "$rendered"
+    if [ -n "$OPT_CONFIG_FILE" ]; then
+      plan "  + the content of $OPT_CONFIG_FILE (sha256 $(sha256sum <"$OPT_CONFIG_FILE" | awk '{ print $1 }'), $(wc -c <"$OPT_CONFIG_FILE") bytes; not shown)"
+    fi
   fi
   if config_differs "$rendered" || restart_pending; then
     changed=1

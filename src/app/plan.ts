@@ -15,6 +15,8 @@ export interface Step {
   plan: string[];
   /** the step shows its own progress (the script renders its events) */
   ownProgress?: boolean;
+  /** read-only checks of everything the step will use; run for every step before the first one changes anything, in --dry-run too */
+  preflight?: () => Promise<void>;
   run(): Promise<void>;
 }
 
@@ -38,6 +40,15 @@ export function printPlan(ctx: Context, header: string, steps: readonly Step[]):
   });
   lines.push('(dry run: nothing was changed)');
   ctx.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Run every step's preflight, in order, before any step runs: a plan either
+ * fails here, having changed nothing, or starts. --dry-run calls it too, so it
+ * refuses exactly what the real run would refuse.
+ */
+export async function preflightPlan(steps: readonly Step[]): Promise<void> {
+  for (const step of steps) await step.preflight?.();
 }
 
 /** Run the steps in order; stops at the first failure, naming the step, or when interrupted. */

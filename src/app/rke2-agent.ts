@@ -10,8 +10,9 @@ import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { parseJoinToken } from '../core/rke2-token.js';
+import { assertJoinableCluster } from '../core/validate-node.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
@@ -63,6 +64,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
           hint: 'wait until its first server is ready, then re-run',
         });
       }
+      assertJoinableCluster(clusterId, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
       token = record.token.reveal();
       tokenGeneration = tokenGenerationOf(record);
       server = input.server ?? record.server;
@@ -105,6 +107,9 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
       id: 'ca-check',
       title: `Check the server CA at ${server}`,
       plan: [`GET ${server}/cacerts and compare its sha256 with the token's CA hash`],
+      preflight: async () => {
+        await verifyServerCa(server, caHash);
+      },
       run: async () => {
         await verifyServerCa(server, caHash);
       },
@@ -118,6 +123,7 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   }
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;
+  await preflightPlan(steps);
   if (input.dryRun) {
     if (input.output === 'json') {
       writeJson(ctx, { dry_run: true, cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, plan: describePlan(steps) });

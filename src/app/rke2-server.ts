@@ -14,8 +14,10 @@ import { HOST_PATHS, registrationUrl } from '../core/host-paths.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { Secret } from '../core/secret.js';
 import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
+import { assertJoinableCluster, advertiseAddressProblem } from '../core/validate-node.js';
+import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
@@ -41,9 +43,12 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
   if (address === undefined) {
     throw new EdgectlError('precondition', 'cannot determine this host\'s address for the registration URL', { hint: 'pass --advertise-address ADDR' });
   }
+  const addressProblem = advertiseAddressProblem(address, input.advertiseAddress !== undefined ? '--advertise-address' : input.install.tlsSan[0] !== undefined ? 'the first --tls-san (the registration address)' : 'the primary address');
+  if (addressProblem !== undefined) throw usageError(addressProblem, 'pass --advertise-address HOST-OR-IP (no port: agents use 9345)');
   const install = { ...input.install };
-  if (input.advertiseAddress !== undefined && !install.tlsSan.includes(input.advertiseAddress)) {
-    install.tlsSan = [...install.tlsSan, input.advertiseAddress];
+  const san = input.advertiseAddress?.replace(/^\[(.*)\]$/, '$1');
+  if (san !== undefined && !install.tlsSan.includes(san)) {
+    install.tlsSan = [...install.tlsSan, san];
   }
   const nodeName = nodeNameFor(install.nodeName, host);
 
@@ -101,6 +106,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     if (token === '' || server === '') {
       throw new EdgectlError('vaultState', `cluster ${record.id} in Vault has no token or server URL`, { hint: 'its bootstrap did not finish; re-run edgectl rke2 server on its first server' });
     }
+    assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token });
     // a re-run on a server of the cluster must not put back an older token over one it rotated itself
     const local = await readTokenFile(HOST_PATHS.serverTokenFile);
     if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
@@ -206,10 +212,12 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
         });
       }
       const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
-      if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version) {
+      // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
+      const tags = mergedTags(current.metadata.tags, input.tags);
+      if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
         await store.registry.updateCluster(
           current,
-          { state: 'ready', server, token: new Secret(token), ...(rke2Version === undefined ? {} : { metadata: { rke2Version } }) },
+          { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
           ctx.clock.now(),
         );
       }
@@ -229,6 +237,7 @@ interface Outcome {
 
 async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<void> {
   const vaultPath = o.store !== undefined && o.clusterId !== undefined ? clusterApiPath(o.store, o.clusterId) : null;
+  await preflightPlan(o.steps);
   if (input.dryRun) {
     if (input.output === 'json') {
       writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
@@ -265,6 +274,7 @@ function validateServerInput(input: ServerInput): void {
   }
   if (input.mode === 'add-master' && input.clusterId === undefined && input.token === undefined) problems.push('add-master needs --cluster-id ID (or --server with a join token)');
   if (input.tags.length > 0 && input.token !== undefined) problems.push('--tag applies only when bootstrapping a new cluster');
+  for (const p of [tagCountProblem(input.tags), input.advertiseAddress === undefined ? undefined : advertiseAddressProblem(input.advertiseAddress)]) if (p !== undefined) problems.push(p);
   problems.push(...customMetadataProblems(Object.fromEntries(input.tags.map(([k, v]) => [`tag.${k}`, v]))));
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 server --help');
 }

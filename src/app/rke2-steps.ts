@@ -9,6 +9,7 @@ import { type InstallOptions, installOptionArgs } from '../core/install-options.
 import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
 import type { Context } from './context.js';
 import type { Step } from './plan.js';
+import { checkConfigFile, scriptPreflight } from './rke2-preflight.js';
 import { nodeApiPath } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';
 
@@ -45,11 +46,17 @@ export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions,
 /** Install/configure/start RKE2 through the embedded script. */
 export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: string } | undefined): Step {
   const args = scriptArgsFor(role, install, join);
+  const plan = [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`];
   return {
     id: 'install',
     title: `Install and start RKE2 ${role}`,
-    plan: [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`],
+    plan,
     ownProgress: true,
+    preflight: async () => {
+      const configLine = await checkConfigFile(install);
+      if (configLine !== undefined) plan.push(configLine);
+      await scriptPreflight(ctx, role, args, join?.token);
+    },
     run: async () => {
       await runEmbeddedScript(ctx, {
         script: 'rke2.sh',

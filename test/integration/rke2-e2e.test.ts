@@ -30,7 +30,7 @@ async function vaultList(path: string): Promise<string[]> {
   return r.status === 404 ? [] : r.json.data.keys;
 }
 
-/** every file under a host's state dir with its mode and content hash */
+/** every file under a host's state dir with its mode and content hash, leaving out the systemctl stub's call log (it records queries too) */
 function snapshot(host: LabHost): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -38,7 +38,7 @@ function snapshot(host: LabHost): string[] {
       const p = join(dir, name);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+      else if (p !== host.root('/var/log/edgectl-sim/systemctl.log')) out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
     }
   };
   walk(host.stateDir);
@@ -193,6 +193,8 @@ describe('dry run', () => {
     expect(r.stdout).toContain('run the embedded rke2.sh server');
     expect(r.stdout).toContain('(dry run: nothing was changed)');
     expect({ files: snapshot(host), vault: await vaultList('rke2') }).toEqual(before);
+    // the script's preflight only asks systemctl (is-enabled, is-active)
+    expect(host.read('/var/log/edgectl-sim/systemctl.log') ?? '').not.toMatch(/^(start|stop|restart|enable|disable|daemon-reload)\b/m);
   });
 });
 

@@ -81,7 +81,8 @@ interface JoinFlags {
 
 function serverUrlArg(value: string): string {
   const problem = serverUrlProblem(value);
-  if (problem !== undefined) throw new InvalidArgumentError(problem.replace(/^--server /, ''));
+  // not InvalidArgumentError: commander would echo the raw value, credentials included
+  if (problem !== undefined) throw usageError(problem, 'expected https://HOST:PORT, e.g. https://10.0.0.10:9345');
   return value.replace(/\/$/, '');
 }
 
