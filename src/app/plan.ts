@@ -5,6 +5,7 @@
  */
 import { EdgectlError } from '../core/errors.js';
 import type { Context } from './context.js';
+import { recordCompletedStep } from './run-record.js';
 
 export interface Step {
   /** short id, e.g. "vault-register" */
@@ -63,7 +64,9 @@ export async function executePlan(ctx: Context, steps: readonly Step[]): Promise
       }
       throw err;
     }
-    results.push({ id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started) });
+    const result = { id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started) };
+    results.push(result);
+    recordCompletedStep(ctx, result);
   }
   return results;
 }

@@ -83,7 +83,7 @@ describe('bootstrap, agent join, second server', () => {
     const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common(), '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ cluster_id: clusterId, role: 'agent', server_url: `https://${server.address}:9345`, vault_path: `kv/data/rke2/${clusterId}`, rke2_version: 'v1.30.1+rke2r1' });
+    expect(out).toMatchObject({ cluster_id: clusterId, role: 'agent', node_name: agent.name, server_url: `https://${server.address}:9345`, vault_path: `kv/data/rke2/${clusterId}`, rke2_version: 'v1.30.1+rke2r1' });
     expect(out.steps.map((s: { id: string }) => s.id)).toEqual(['ca-check', 'cluster-id', 'install', 'vault-node']);
     const token = server.read(SERVER_TOKEN)?.trim() ?? '';
     expect(agent.read(JOIN_TOKEN)?.trim()).toBe(token);

@@ -1,0 +1,50 @@
+/**
+ * What a run has done so far, kept per Context for the error boundary: the
+ * steps that completed (across every plan a command executes) and whether the
+ * command already wrote its JSON report to stdout. `-o json` failures print
+ * these instead of nothing (see cli/run.ts).
+ */
+import type { Context } from './context.js';
+
+/** One completed step of a plan. */
+export interface CompletedStep {
+  id: string;
+  title: string;
+  duration_ms: number;
+}
+
+interface RunRecord {
+  steps: CompletedStep[];
+  jsonWritten: boolean;
+}
+
+const records = new WeakMap<Context, RunRecord>();
+
+function recordOf(ctx: Context): RunRecord {
+  let r = records.get(ctx);
+  if (r === undefined) {
+    r = { steps: [], jsonWritten: false };
+    records.set(ctx, r);
+  }
+  return r;
+}
+
+/** Note a step that completed. */
+export function recordCompletedStep(ctx: Context, step: CompletedStep): void {
+  recordOf(ctx).steps.push(step);
+}
+
+/** The steps that completed in this run, in order. */
+export function completedSteps(ctx: Context): readonly CompletedStep[] {
+  return records.get(ctx)?.steps ?? [];
+}
+
+/** Note that the command wrote its JSON document to stdout. */
+export function markJsonWritten(ctx: Context): void {
+  recordOf(ctx).jsonWritten = true;
+}
+
+/** Whether the command already wrote its JSON document (then the boundary adds no second one). */
+export function jsonWritten(ctx: Context): boolean {
+  return records.get(ctx)?.jsonWritten ?? false;
+}
