@@ -1031,11 +1031,15 @@ ready_failures() {
 }
 
 # wait_ready ROLE TIMEOUT polls until ready; exits 6 naming the failed conditions.
+# A change of the failed conditions is reported at once (log and info event); the
+# same conditions only as a log line every 30s saying how long they have held, so a
+# long wait is not thirty copies of one line (edgectl adds its own heartbeat).
 wait_ready() {
-  local role=$1 timeout=$2 failures start now last_report
+  local role=$1 timeout=$2 failures start now last_report last_failures="" since
   step_start wait-ready "waiting up to ${timeout}s for rke2-$role to be ready"
   start=$SECONDS
   last_report=$start
+  since=$start
   while :; do
     failures=$(ready_failures "$role" | paste -sd ';' - | sed 's/;/; /g')
     if [ -z "$failures" ]; then
@@ -1044,14 +1048,28 @@ wait_ready() {
     fi
     now=$SECONDS
     if [ "$((now - start))" -ge "$timeout" ]; then
-      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $failures"
+      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $failures (see: journalctl -u rke2-$role; $(ready_ports_hint "$role"))"
     fi
-    if [ "$((now - last_report))" -ge 30 ]; then
+    if [ "$failures" != "$last_failures" ]; then
+      last_failures=$failures
+      since=$now
       last_report=$now
-      note "still waiting after $((now - start))s: $failures"
+      note "waiting for rke2-$role: $failures"
+    elif [ "$((now - last_report))" -ge 30 ]; then
+      last_report=$now
+      info "still waiting after $((now - start))s: $failures (same for $((now - since))s)"
     fi
     sleep "$POLL_INTERVAL"
   done
+}
+
+# ready_ports_hint ROLE: the ports a node of ROLE needs, for a readiness timeout.
+ready_ports_hint() {
+  if [ "$1" = server ]; then
+    echo "ports 6443 (API) and 9345 (registration) must be free here and reachable from the other nodes"
+  else
+    echo "the server must be reachable on ports 9345 (registration) and 6443 (API)"
+  fi
 }
 
 # --- commands ------------------------------------------------------------------------

@@ -71,3 +71,22 @@ fake_knob() {
   assert_equal "$status" 6
   [[ $stderr == *"service rke2-agent not active; agent kubeconfig /var/lib/rancher/rke2/agent/kubelet.kubeconfig not written"* ]]
 }
+
+@test "an unchanged condition is reported once, not at every check; a timeout says where to look" {
+  fake_knob FAKE_RKE2_FAIL=1
+  reset_logs h1
+  rke2 h1 server --airgap-dir "$RELEASES/$V1" --wait-timeout 2
+  assert_equal "$status" 6
+  # ~20 checks at RKE2_SH_POLL_INTERVAL=0.1, one report of the condition
+  [ "$(systemctl_log h1 | grep -c '^is-active --quiet rke2-server.service$')" -gt 5 ]
+  assert_equal "$(events h1 | grep -c $'^info\twait-ready\t')" 1
+  events h1 | grep -q $'^info\twait-ready\twaiting for rke2-server: service rke2-server not active'
+  [[ $stderr == *"see: journalctl -u rke2-server; ports 6443 (API) and 9345 (registration)"* ]]
+}
+
+@test "an agent's readiness timeout names its unit and the server ports" {
+  server_up h1
+  rke2 h1 wait-ready agent --timeout 0
+  assert_equal "$status" 6
+  [[ $stderr == *"see: journalctl -u rke2-agent; the server must be reachable on ports 9345 (registration) and 6443 (API)"* ]]
+}
