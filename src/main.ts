@@ -72,10 +72,16 @@ const ctx: Context = {
       noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
       debug: env.EDGECTL_DEBUG === '1',
       clock,
+      ...heartbeatFromEnv(env.EDGECTL_TEST_HEARTBEAT_MS),
     });
     return ui;
   },
 };
+
+/** EDGECTL_TEST_HEARTBEAT_MS shortens the non-TTY heartbeat for tests (README "Testing notes"); anything else keeps the default. */
+function heartbeatFromEnv(value: string | undefined): { heartbeatMs?: number } {
+  return value !== undefined && /^[1-9][0-9]{0,6}$/.test(value) ? { heartbeatMs: Number(value) } : {};
+}
 
 runCli(process.argv.slice(2), ctx).then(
   (code) => {

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Context, StepHandle } from '../../app/context.js';
 import { EdgectlError } from '../../core/errors.js';
-import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent } from '../../core/script-events.js';
+import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent, scriptFailureHint } from '../../core/script-events.js';
 import { embeddedScript } from '../../embedded.js';
 
 export interface ScriptInvocation {
@@ -190,7 +190,7 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       reject(
         new EdgectlError(kindForScriptExit(exit), `${inv.script} exited ${exit} (${SCRIPT_EXIT_MEANING[exit] ?? 'failure'}): ${why}`, {
           step: inv.title,
-          hint: 're-run with EDGECTL_DEBUG=1 to see the script output; fix the cause and re-run the same command',
+          hint: scriptFailureHint(exit, lastFailure),
         }),
       );
     });
