@@ -96,6 +96,7 @@
 #   5 service failed to enable, start or restart
 #   6 timed out waiting for readiness (the message names the condition that failed)
 #   7 aborted by the user (uninstall confirmation declined)
+#   130, 143 interrupted by SIGINT, SIGTERM
 set -euo pipefail
 
 readonly OPERATOR_CONFIG=/etc/rancher/rke2/config.yaml
@@ -427,6 +428,13 @@ on_exit() {
     rm -rf "$TMP_DIR"
   fi
   exit "$code"
+}
+
+# on_signal NAME CODE: an interrupt ends the script with 128 + the signal number, as the
+# RKE2 installer does, so callers can tell it from a failure.
+on_signal() {
+  trap - INT TERM
+  fatal "$2" "interrupted by SIG$1"
 }
 
 # setup_events uses EDGECTL_EVENTS_FD only when it names an open descriptor >= 3.
@@ -1726,7 +1734,8 @@ cmd_wait_ready() {
 
 main() {
   trap on_exit EXIT
-  trap 'fatal 1 "interrupted"' INT TERM
+  trap 'on_signal INT 130' INT
+  trap 'on_signal TERM 143' TERM
   setup_events
   if [ "$#" -eq 0 ]; then
     usage_main >&2

@@ -16,6 +16,8 @@ export interface CompletedStep {
 interface RunRecord {
   steps: CompletedStep[];
   jsonWritten: boolean;
+  /** the title of the step running now */
+  current: string | undefined;
 }
 
 const records = new WeakMap<Context, RunRecord>();
@@ -23,7 +25,7 @@ const records = new WeakMap<Context, RunRecord>();
 function recordOf(ctx: Context): RunRecord {
   let r = records.get(ctx);
   if (r === undefined) {
-    r = { steps: [], jsonWritten: false };
+    r = { steps: [], jsonWritten: false, current: undefined };
     records.set(ctx, r);
   }
   return r;
@@ -48,3 +50,32 @@ export function markJsonWritten(ctx: Context): void {
 export function jsonWritten(ctx: Context): boolean {
   return records.get(ctx)?.jsonWritten ?? false;
 }
+
+/** Note the step that starts running (undefined: none). */
+export function recordCurrentStep(ctx: Context, title: string | undefined): void {
+  recordOf(ctx).current = title;
+}
+
+/** The title of the step running now, if a plan is running one. */
+export function currentStep(ctx: Context): string | undefined {
+  return records.get(ctx)?.current;
+}
+
+// scripts are children of this process, not of one run: one table for the process
+const scriptChildren = new Map<number, string>();
+
+/** Note a script child that started (adapters/host/script-runner.ts). */
+export function noteScriptStarted(pid: number, name: string): void {
+  scriptChildren.set(pid, name);
+}
+
+/** Note a script child that ended. */
+export function noteScriptEnded(pid: number): void {
+  scriptChildren.delete(pid);
+}
+
+/** The scripts running now, e.g. "rke2.sh (pid 1234)", for the message when edgectl exits without waiting for them. */
+export function runningScripts(): string[] {
+  return [...scriptChildren].map(([pid, name]) => `${name} (pid ${pid})`);
+}
+

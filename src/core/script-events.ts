@@ -30,6 +30,8 @@ export const SCRIPT_EXIT_MEANING: Readonly<Record<number, string>> = {
   5: 'the RKE2 service failed to start',
   6: 'timed out waiting for RKE2 to be ready',
   7: 'aborted by the user',
+  130: 'interrupted by SIGINT',
+  143: 'interrupted by SIGTERM',
 };
 
 /**
