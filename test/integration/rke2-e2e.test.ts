@@ -192,6 +192,14 @@ describe('dry run', () => {
     expect(r.stdout).toContain('create kv/data/rke2/');
     expect(r.stdout).toContain('run the embedded rke2.sh server');
     expect(r.stdout).toContain('(dry run: nothing was changed)');
+    // the ID in the plan is random: the output says the real run picks another unless given
+    const planned = /cluster (rke2-[a-z0-9]+)\)/.exec(r.stdout)?.[1];
+    expect(r.stdout).toContain(`the real run generates a new random cluster ID; pass --cluster-id ${planned} to use this one`);
+    const json = await host.edgectl(['rke2', 'server', '--dry-run', '-o', 'json', ...common()]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ dry_run: true, cluster_id_generated: true });
+    const fixed = await host.edgectl(['rke2', 'server', '--dry-run', '--cluster-id', 'rke2-fixed001', ...common()]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).not.toContain('generates a new random cluster ID');
     expect({ files: snapshot(host), vault: await vaultList('rke2') }).toEqual(before);
   });
 });
