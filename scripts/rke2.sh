@@ -99,6 +99,7 @@
 #   5 service failed to enable, start or restart
 #   6 timed out waiting for readiness (the message names the condition that failed)
 #   7 aborted by the user (uninstall confirmation declined)
+#   130, 143 interrupted by SIGINT, SIGTERM
 set -euo pipefail
 
 readonly OPERATOR_CONFIG=/etc/rancher/rke2/config.yaml
@@ -431,6 +432,13 @@ on_exit() {
     rm -rf "$TMP_DIR"
   fi
   exit "$code"
+}
+
+# on_signal NAME CODE: an interrupt ends the script with 128 + the signal number, as the
+# RKE2 installer does, so callers can tell it from a failure.
+on_signal() {
+  trap - INT TERM
+  fatal "$2" "interrupted by SIG$1"
 }
 
 # setup_events uses EDGECTL_EVENTS_FD only when it names an open descriptor >= 3.
@@ -1076,11 +1084,15 @@ ready_failures() {
 }
 
 # wait_ready ROLE TIMEOUT polls until ready; exits 6 naming the failed conditions.
+# A change of the failed conditions is reported at once (log and info event); the
+# same conditions only as a log line every 30s saying how long they have held, so a
+# long wait is not thirty copies of one line (edgectl adds its own heartbeat).
 wait_ready() {
-  local role=$1 timeout=$2 failures start now last_report
+  local role=$1 timeout=$2 failures start now last_report last_failures="" since
   step_start wait-ready "waiting up to ${timeout}s for rke2-$role to be ready"
   start=$SECONDS
   last_report=$start
+  since=$start
   while :; do
     failures=$(ready_failures "$role" | paste -sd ';' - | sed 's/;/; /g')
     if [ -z "$failures" ]; then
@@ -1089,14 +1101,28 @@ wait_ready() {
     fi
     now=$SECONDS
     if [ "$((now - start))" -ge "$timeout" ]; then
-      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $failures"
+      fatal 6 "timed out after ${timeout}s waiting for rke2-$role: $failures (see: journalctl -u rke2-$role; $(ready_ports_hint "$role"))"
     fi
-    if [ "$((now - last_report))" -ge 30 ]; then
+    if [ "$failures" != "$last_failures" ]; then
+      last_failures=$failures
+      since=$now
       last_report=$now
-      note "still waiting after $((now - start))s: $failures"
+      note "waiting for rke2-$role: $failures"
+    elif [ "$((now - last_report))" -ge 30 ]; then
+      last_report=$now
+      info "still waiting after $((now - start))s: $failures (same for $((now - since))s)"
     fi
     sleep "$POLL_INTERVAL"
   done
+}
+
+# ready_ports_hint ROLE: the ports a node of ROLE needs, for a readiness timeout.
+ready_ports_hint() {
+  if [ "$1" = server ]; then
+    echo "ports 6443 (API) and 9345 (registration) must be free here and reachable from the other nodes"
+  else
+    echo "the server must be reachable on ports 9345 (registration) and 6443 (API)"
+  fi
 }
 
 # --- commands ------------------------------------------------------------------------
@@ -1757,7 +1783,8 @@ cmd_wait_ready() {
 
 main() {
   trap on_exit EXIT
-  trap 'fatal 1 "interrupted"' INT TERM
+  trap 'on_signal INT 130' INT
+  trap 'on_signal TERM 143' TERM
   setup_events
   if [ "$#" -eq 0 ]; then
     usage_main >&2

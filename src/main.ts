@@ -6,20 +6,26 @@ import { homedir } from 'node:os';
 // static, not `await import()`: the single executable runs the bundle through vm.Script, which
 // has no dynamic-import callback, so any import() left in the bundle fails there (tools/bundle.mjs rejects them)
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import { createSignalHandler } from './adapters/shutdown.js';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
+import { completedSteps, currentStep, runningScripts } from './app/run-record.js';
 import { runCli } from './cli/run.js';
 
 // created on first use (a command asks for ctx.signal, or a signal arrives): --version never needs it
 let controller: AbortController | undefined;
 const abortController = (): AbortController => (controller ??= new AbortController());
-let interrupts = 0;
-const onSignal = (signal: NodeJS.Signals): void => {
-  interrupts += 1;
-  if (interrupts > 1) process.exit(130);
-  process.stderr.write(`\nedgectl: ${signal} received, stopping after the current step (press Ctrl-C again to abort now)\n`);
-  abortController().abort(new Error(`interrupted by ${signal}`));
-};
+const onSignal = createSignalHandler({
+  abort: (reason) => abortController().abort(reason),
+  write: (text) => process.stderr.write(text),
+  die: (signal) => {
+    process.removeAllListeners(signal); // back to the default action, which ends the process
+    process.kill(process.pid, signal);
+  },
+  // EDGECTL_TEST_STOP_GRACE_MS: tests shorten the 10 s bound (README "Testing notes")
+  graceMs: /^[1-9][0-9]{0,6}$/.test(process.env.EDGECTL_TEST_STOP_GRACE_MS ?? '') ? Number(process.env.EDGECTL_TEST_STOP_GRACE_MS) : 10_000,
+  state: () => ({ current: currentStep(ctx), completed: completedSteps(ctx).map((s) => s.title), scripts: runningScripts() }),
+});
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
@@ -74,10 +80,16 @@ const ctx: Context = {
       noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
       debug: env.EDGECTL_DEBUG === '1',
       clock,
+      ...heartbeatFromEnv(env.EDGECTL_TEST_HEARTBEAT_MS),
     });
     return ui;
   },
 };
+
+/** EDGECTL_TEST_HEARTBEAT_MS shortens the non-TTY heartbeat for tests (README "Testing notes"); anything else keeps the default. */
+function heartbeatFromEnv(value: string | undefined): { heartbeatMs?: number } {
+  return value !== undefined && /^[1-9][0-9]{0,6}$/.test(value) ? { heartbeatMs: Number(value) } : {};
+}
 
 runCli(process.argv.slice(2), ctx).then(
   (code) => {

@@ -11,7 +11,15 @@ export interface TerminalOptions {
   noColor: boolean;
   debug: boolean;
   clock: Clock;
+  /**
+   * Without a TTY, a step that printed nothing for this long prints a heartbeat
+   * line with its elapsed time (default 15 s; tests shorten it, see main.ts).
+   */
+  heartbeatMs?: number;
 }
+
+/** Default interval of the non-TTY heartbeat. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -52,21 +60,25 @@ export function createTerminalUi(opts: TerminalOptions): Ui {
       let finished = false;
       if (!color) {
         line(`… ${title}`);
+        const stopHeartbeat = plainHeartbeat(opts, title, started, () => detail);
         return {
           update(message) {
             if (message !== detail) {
               detail = message;
+              stopHeartbeat.touch(true);
               line(`  ${title}: ${message} (${elapsed()})`);
             }
           },
           done(message) {
             if (finished) return;
             finished = true;
+            stopHeartbeat.stop();
             line(`✓ ${title}${message ? `: ${message}` : ''} (${elapsed()})`);
           },
           fail(message) {
             if (finished) return;
             finished = true;
+            stopHeartbeat.stop();
             line(`✗ ${title}${message ? `: ${message}` : ''} (${elapsed()})`);
           },
         };
@@ -104,3 +116,38 @@ export function createTerminalUi(opts: TerminalOptions): Ui {
     },
   };
 }
+
+/**
+ * The non-TTY heartbeat of one step: when the step printed nothing for an
+ * interval, one line with the elapsed time; an unchanged detail is not
+ * repeated but said to be "the same for" how long it has held.
+ */
+function plainHeartbeat(
+  opts: TerminalOptions,
+  title: string,
+  started: number,
+  detail: () => string,
+): { touch(changed: boolean): void; stop(): void } {
+  const every = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let lastLine = started;
+  let detailSince = started;
+  const timer = setInterval(() => {
+    const now = opts.clock.monotonicMs();
+    if (now - lastLine < every) return;
+    lastLine = now;
+    const total = formatElapsed(now - started);
+    const d = detail();
+    opts.stderr.write(
+      d === '' ? `  ${title}: still running (${total})\n` : `  ${title}: ${d} (same for ${formatElapsed(now - detailSince)}, ${total} in all)\n`,
+    );
+  }, Math.max(1, Math.min(every, 1000)));
+  timer.unref();
+  return {
+    touch(changed) {
+      lastLine = opts.clock.monotonicMs();
+      if (changed) detailSince = lastLine;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+

@@ -4,6 +4,7 @@
  * in-memory streams (see test/support/context.ts).
  */
 import type { Readable, Writable } from 'node:stream';
+import { markJsonWritten } from './run-record.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,5 +55,6 @@ export function writeOut(ctx: Context, text: string): void {
 
 /** Write a value as pretty JSON to stdout (the --output json contract). */
 export function writeJson(ctx: Context, value: unknown): void {
+  markJsonWritten(ctx);
   ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -5,6 +5,7 @@
  */
 import { EdgectlError } from '../core/errors.js';
 import type { Context } from './context.js';
+import { recordCompletedStep, recordCurrentStep } from './run-record.js';
 
 export interface Step {
   /** short id, e.g. "vault-register" */
@@ -62,8 +63,10 @@ export async function executePlan(ctx: Context, steps: readonly Step[]): Promise
     }
     const started = ctx.clock.monotonicMs();
     const handle = step.ownProgress === true ? undefined : ctx.ui.step(step.title);
+    recordCurrentStep(ctx, step.title);
     try {
       await step.run();
+      recordCurrentStep(ctx, undefined);
       handle?.done();
     } catch (err) {
       handle?.fail(); // the ✗ line names the step; the error itself says why
@@ -74,7 +77,9 @@ export async function executePlan(ctx: Context, steps: readonly Step[]): Promise
       }
       throw err;
     }
-    results.push({ id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started) });
+    const result = { id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started) };
+    results.push(result);
+    recordCompletedStep(ctx, result);
   }
   return results;
 }

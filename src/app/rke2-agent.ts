@@ -134,7 +134,7 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   }
   const results = await executePlan(ctx, steps);
   if (input.output === 'json') {
-    writeJson(ctx, { cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, rke2_version: (await rke2VersionOnHost(ctx)) ?? null, steps: results });
+    writeJson(ctx, { cluster_id: clusterId ?? null, role: 'agent', node_name: nodeName, server_url: server, vault_path: vaultPath, rke2_version: (await rke2VersionOnHost(ctx)) ?? null, steps: results });
     return;
   }
   if (clusterId !== undefined) writeOut(ctx, clusterId);

@@ -239,10 +239,15 @@ async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<voi
   const vaultPath = o.store !== undefined && o.clusterId !== undefined ? clusterApiPath(o.store, o.clusterId) : null;
   await preflightPlan(o.steps);
   if (input.dryRun) {
+    // a new cluster's ID is random: the one in this plan is not the one a real run will pick
+    const generated = o.mode !== 'join' && input.clusterId === undefined && (await readLocalClusterId()) === undefined;
     if (input.output === 'json') {
-      writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
+      writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
     } else {
       printPlan(ctx, `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`, o.steps);
+      if (generated) {
+        writeOut(ctx, `note: ${o.clusterId ?? 'the cluster ID'} is an example: the real run generates a new random cluster ID; pass --cluster-id ${o.clusterId ?? 'ID'} to use this one`);
+      }
     }
     return;
   }

@@ -23,7 +23,7 @@ export function persistClusterIdStep(clusterId: string, localId: string | undefi
   const same = localId === clusterId;
   return {
     id: 'cluster-id',
-    title: same ? `Cluster ID ${clusterId} already in ${HOST_PATHS.clusterIdFile}` : `Persist cluster ID ${clusterId}`,
+    title: same ? `Keep cluster ID ${clusterId} (already in ${HOST_PATHS.clusterIdFile})` : `Persist cluster ID ${clusterId}`,
     plan: same ? ['nothing to change'] : [`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`],
     run: async () => {
       if (!same) await writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644);

@@ -19,7 +19,23 @@ export interface Invocation<I = unknown> {
   run(ctx: Context): Promise<void>;
 }
 
-export type ParseResult = { kind: 'run'; invocation: Invocation } | { kind: 'exit'; code: number };
+export type ParseResult = { kind: 'run'; invocation: Invocation } | { kind: 'exit'; code: number; /** the parse error, for exit 2 */ message?: string };
+
+/** Filled in while parsing: whether `-o json` was given before parsing stopped (for JSON usage errors). */
+export interface ParseObserver {
+  outputJson: boolean;
+}
+
+/** Listen on every command with an --output option for its value, as commander accepts it. */
+function observeOutputOption(cmd: Command, observer: ParseObserver): void {
+  if (cmd.options.some((o) => o.attributeName() === 'output')) {
+    // after commander's own listener: an invalid choice has thrown before this runs
+    cmd.on('option:output', (value: unknown) => {
+      observer.outputJson = value === 'json';
+    });
+  }
+  for (const sub of cmd.commands) observeOutputOption(sub, observer);
+}
 
 /** What each command module receives to register its commands. */
 export interface Registrar {
@@ -98,7 +114,7 @@ export function helpAsFlag(argv: readonly string[]): readonly string[] {
 }
 
 /** Parse argv (without node and script path) into an invocation, or an exit code for help/usage. */
-export async function parseArgv(argv: readonly string[], out: { stdout: Writable; stderr: Writable }): Promise<ParseResult> {
+export async function parseArgv(argv: readonly string[], out: { stdout: Writable; stderr: Writable }, observer: ParseObserver = { outputJson: false }): Promise<ParseResult> {
   let selected: Invocation | undefined;
   const registrar: Registrar = {
     select(id, input, run) {
@@ -107,12 +123,13 @@ export async function parseArgv(argv: readonly string[], out: { stdout: Writable
   };
   const args = helpAsFlag(argv);
   const program = buildProgram(out, registrar, { group: groupOf(args) });
+  observeOutputOption(program, observer);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version exit 0; every other parse error is a usage error (2)
-      return { kind: 'exit', code: err.exitCode === 0 ? 0 : 2 };
+      return err.exitCode === 0 ? { kind: 'exit', code: 0 } : { kind: 'exit', code: 2, message: err.message.replace(/^error: /, '') };
     }
     throw err;
   }

@@ -30,4 +30,25 @@ export const SCRIPT_EXIT_MEANING: Readonly<Record<number, string>> = {
   5: 'the RKE2 service failed to start',
   6: 'timed out waiting for RKE2 to be ready',
   7: 'aborted by the user',
+  130: 'interrupted by SIGINT',
+  143: 'interrupted by SIGTERM',
 };
+
+/**
+ * What the operator should do after a script failed with EXIT: for a readiness
+ * timeout (6) where to look, named after the unit in the failure message.
+ */
+export function scriptFailureHint(exit: number, failure: string | undefined): string {
+  const rerun = 'fix the cause and re-run the same command';
+  if (exit === 6) {
+    const role = /\brke2-(server|agent)\b/.exec(failure ?? '')?.[1];
+    const unit = role === undefined ? 'rke2-server or rke2-agent' : `rke2-${role}`;
+    const ports =
+      role === 'agent'
+        ? 'check that this node reaches the server on ports 9345 and 6443'
+        : 'check that ports 6443 (API) and 9345 (registration) are free here (ss -ltnp) and reachable from the other nodes';
+    return `the condition that did not hold is named above; look at \`journalctl -u ${unit} -n 100\` and ${ports}; ${rerun} (EDGECTL_DEBUG=1 shows the script output)`;
+  }
+  return `re-run with EDGECTL_DEBUG=1 to see the script output; ${rerun}`;
+}
+

@@ -83,7 +83,7 @@ describe('bootstrap, agent join, second server', () => {
     const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common(), '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ cluster_id: clusterId, role: 'agent', server_url: `https://${server.address}:9345`, vault_path: `kv/data/rke2/${clusterId}`, rke2_version: 'v1.30.1+rke2r1' });
+    expect(out).toMatchObject({ cluster_id: clusterId, role: 'agent', node_name: agent.name, server_url: `https://${server.address}:9345`, vault_path: `kv/data/rke2/${clusterId}`, rke2_version: 'v1.30.1+rke2r1' });
     expect(out.steps.map((s: { id: string }) => s.id)).toEqual(['ca-check', 'cluster-id', 'install', 'vault-node']);
     const token = server.read(SERVER_TOKEN)?.trim() ?? '';
     expect(agent.read(JOIN_TOKEN)?.trim()).toBe(token);
@@ -192,6 +192,14 @@ describe('dry run', () => {
     expect(r.stdout).toContain('create kv/data/rke2/');
     expect(r.stdout).toContain('run the embedded rke2.sh server');
     expect(r.stdout).toContain('(dry run: nothing was changed)');
+    // the ID in the plan is random: the output says the real run picks another unless given
+    const planned = /cluster (rke2-[a-z0-9]+)\)/.exec(r.stdout)?.[1];
+    expect(r.stdout).toContain(`the real run generates a new random cluster ID; pass --cluster-id ${planned} to use this one`);
+    const json = await host.edgectl(['rke2', 'server', '--dry-run', '-o', 'json', ...common()]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ dry_run: true, cluster_id_generated: true });
+    const fixed = await host.edgectl(['rke2', 'server', '--dry-run', '--cluster-id', 'rke2-fixed001', ...common()]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).not.toContain('generates a new random cluster ID');
     expect({ files: snapshot(host), vault: await vaultList('rke2') }).toEqual(before);
     // the script's preflight only asks systemctl (is-enabled, is-active)
     expect(host.read('/var/log/edgectl-sim/systemctl.log') ?? '').not.toMatch(/^(start|stop|restart|enable|disable|daemon-reload)\b/m);

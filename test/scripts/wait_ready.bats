@@ -71,3 +71,58 @@ fake_knob() {
   assert_equal "$status" 6
   [[ $stderr == *"service rke2-agent not active; agent kubeconfig /var/lib/rancher/rke2/agent/kubelet.kubeconfig not written"* ]]
 }
+
+@test "an unchanged condition is reported once, not at every check; a timeout says where to look" {
+  fake_knob FAKE_RKE2_FAIL=1
+  reset_logs h1
+  rke2 h1 server --airgap-dir "$RELEASES/$V1" --wait-timeout 2
+  assert_equal "$status" 6
+  # ~20 checks at RKE2_SH_POLL_INTERVAL=0.1, one report of the condition
+  [ "$(systemctl_log h1 | grep -c '^is-active --quiet rke2-server.service$')" -gt 5 ]
+  assert_equal "$(events h1 | grep -c $'^info\twait-ready\t')" 1
+  events h1 | grep -q $'^info\twait-ready\twaiting for rke2-server: service rke2-server not active'
+  [[ $stderr == *"see: journalctl -u rke2-server; ports 6443 (API) and 9345 (registration)"* ]]
+}
+
+@test "an agent's readiness timeout names its unit and the server ports" {
+  server_up h1
+  rke2 h1 wait-ready agent --timeout 0
+  assert_equal "$status" 6
+  [[ $stderr == *"see: journalctl -u rke2-agent; the server must be reachable on ports 9345 (registration) and 6443 (API)"* ]]
+}
+
+# interrupt_wait SIGNAL: start a wait that never ends, send SIGNAL to the script, and set
+# $status and $stderr as `run` does.
+interrupt_wait() {
+  local errfile="$BATS_TEST_TMPDIR/stderr" pid="" _try
+  server_up h1
+  : >"$EVENTS_DIR/h1"
+  # the inner bash prints its pid on stderr, then becomes the script
+  # shellcheck disable=SC2016  # $$ expands in the inner bash
+  sim h1 EDGECTL_EVENTS_FD=9 bash -c 'echo "pid $$" >&2; exec bash "$1" wait-ready agent --timeout 60' _ "$SCRIPT" \
+    9>>"$EVENTS_DIR/h1" 2>"$errfile" &
+  local bg=$!
+  for _try in $(seq 100); do
+    events h1 | grep -q $'^start\twait-ready' && break
+    sleep 0.1
+  done
+  pid=$(sed -n 's/^pid \([0-9][0-9]*\)$/\1/p' "$errfile" | head -n 1)
+  [ -n "$pid" ] || fail "no pid in: $(cat "$errfile")"
+  kill "-$1" "$pid"
+  status=0
+  wait "$bg" || status=$?
+  stderr=$(cat "$errfile")
+}
+
+@test "SIGTERM ends the script with 143, as the installer does, and a fail event" {
+  interrupt_wait TERM
+  assert_equal "$status" 143
+  [[ $stderr == *"interrupted by SIGTERM"* ]]
+  events h1 | tail -n 1 | grep -q $'^fail\twait-ready\tinterrupted by SIGTERM$'
+}
+
+@test "SIGINT ends the script with 130" {
+  interrupt_wait INT
+  assert_equal "$status" 130
+  [[ $stderr == *"interrupted by SIGINT"* ]]
+}

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Context, StepHandle } from '../../app/context.js';
+import { noteScriptEnded, noteScriptStarted } from '../../app/run-record.js';
 import { EdgectlError } from '../../core/errors.js';
-import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent } from '../../core/script-events.js';
+import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent, scriptFailureHint } from '../../core/script-events.js';
 import { embeddedScript } from '../../embedded.js';
 
 export interface ScriptInvocation {
@@ -98,6 +99,8 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       // own process group: a terminal Ctrl-C reaches edgectl, which stops the script itself
       detached: true,
     });
+    const pid = child.pid;
+    if (pid !== undefined) noteScriptStarted(pid, inv.script);
     const events: ScriptEvent[] = [];
     const stepDurations: Record<string, number> = {};
     const open = new Map<string, { handle: StepHandle; started: number }>();
@@ -169,10 +172,12 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
     child.stdin?.end(inv.stdinSecret ?? '');
 
     child.on('error', (err) => {
+      if (pid !== undefined) noteScriptEnded(pid);
       ctx.signal.removeEventListener('abort', onAbort);
       reject(new EdgectlError('hostStep', `could not run ${inv.script}: ${err.message}`, { step: inv.title }));
     });
     child.on('close', (code, signal) => {
+      if (pid !== undefined) noteScriptEnded(pid);
       ctx.signal.removeEventListener('abort', onAbort);
       for (const s of open.values()) s.handle.fail(signal ?? `exit ${code}`);
       const exit = code ?? 128;
@@ -190,7 +195,7 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       reject(
         new EdgectlError(kindForScriptExit(exit), `${inv.script} exited ${exit} (${SCRIPT_EXIT_MEANING[exit] ?? 'failure'}): ${why}`, {
           step: inv.title,
-          hint: 're-run with EDGECTL_DEBUG=1 to see the script output; fix the cause and re-run the same command',
+          hint: scriptFailureHint(exit, lastFailure),
         }),
       );
     });
