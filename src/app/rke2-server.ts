@@ -18,6 +18,7 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, printPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
+import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
@@ -104,10 +105,12 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     // a re-run on a server of the cluster must not put back an older token over one it rotated itself
     const local = await readTokenFile(HOST_PATHS.serverTokenFile);
     if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
+    const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
     const steps = [
       persistClusterIdStep(record.id, localId),
-      installStep(ctx, 'server', install, { server, token }),
+      installStep(ctx, 'server', joinInstall, { server, token }),
       recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+      recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
     ];
     await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
     return;

@@ -19,6 +19,8 @@ export interface SkewNode {
   name: string;
   role: 'server' | 'agent';
   version: string;
+  /** how messages name it, instead of "ROLE NAME" */
+  label?: string;
 }
 
 /** One way two nodes break (refuse) or strain (warn) the skew policy. */
@@ -30,7 +32,7 @@ export interface SkewProblem {
 /** Major and minor as one ordered number, so that 1.30 → 2.0 counts as out of skew. */
 const minorIndex = (v: Rke2Version): number => v.major * 1000 + v.minor;
 
-const label = (n: SkewNode): string => `${n.role} ${n.name} (${n.version})`;
+const label = (n: SkewNode): string => `${n.label ?? `${n.role} ${n.name}`} (${n.version})`;
 
 /**
  * How `subject` stands against `other` under the skew policy, or undefined when
