@@ -106,7 +106,8 @@ async function clusterNodes(ctx: Context, store: VaultSession, clusterId: string
   try {
     return await store.registry.listNodes(clusterId);
   } catch (err) {
-    if (!isVaultError(err, 'denied')) throw err;
+    // 'auth': a token without the default policy may not look itself up either; it just read the cluster secret
+    if (!isVaultError(err, 'denied', 'auth')) throw err;
     ctx.ui.debug(`cannot list the node entries of ${clusterId} (${err instanceof Error ? err.message : String(err)}); checking against the cluster metadata only`);
     return [];
   }
