@@ -31,6 +31,14 @@ export async function verifyServerCa(serverUrl: string, expectedHash: string, ti
     body = Buffer.from(await res.arrayBuffer());
   } catch (err) {
     if (err instanceof EdgectlError) throw err;
+    const dns = nameResolutionFailure(err);
+    if (dns !== undefined) {
+      // not a trust problem: skipping the CA check would not make the name resolve for RKE2 either
+      throw new EdgectlError('precondition', `the RKE2 server name ${url.hostname} (from ${url.origin}) does not resolve on this host (${dns}): a DNS problem, not a CA mismatch`, {
+        hint: `make ${url.hostname} resolvable here (DNS or /etc/hosts), or pass --server https://ADDRESS:9345; if the registered URL is wrong, fix it on the first server with edgectl rke2 server --advertise-address ADDRESS --update-server-url`,
+        cause: err,
+      });
+    }
     throw new EdgectlError('trust', `cannot reach the RKE2 server at ${url.origin} to check its CA: ${describe(err)}`, {
       hint: 'check the server is up and reachable on port 9345 from this host (or pass --skip-ca-check to join without the check)',
       cause: err,
@@ -76,6 +84,15 @@ function handshakeTrusting(url: URL, ca: string, timeoutMs: number): Promise<voi
     socket.once('timeout', () => socket.destroy(new Error(`TLS handshake timed out after ${timeoutMs} ms`)));
     socket.once('error', reject);
   });
+}
+
+/** The resolver's code (ENOTFOUND, EAI_AGAIN…) when err is a failed name lookup, else undefined. */
+function nameResolutionFailure(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = (e as Error & { cause?: unknown }).cause, depth += 1) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_NODATA' || code === 'EAI_FAIL') return code;
+  }
+  return undefined;
 }
 
 function describe(err: unknown): string {

@@ -35,6 +35,8 @@ export interface ServerInput {
   tags: Array<[string, string]>;
   /** join despite a version skew breach */
   force: boolean;
+  /** allow a re-run to change a ready cluster's registration URL (--advertise-address) */
+  updateServerUrl: boolean;
   noVault: boolean;
   dryRun: boolean;
   output: OutputFormat;
@@ -151,7 +153,7 @@ const FORCE_SKEW_HELP = 'join even when the RKE2 version breaks the Kubernetes v
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
-  const serverAction = (mode: ServerInput['mode']) => (o: InstallFlags & JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean }) => {
+  const serverAction = (mode: ServerInput['mode']) => (o: InstallFlags & JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
     const input: ServerInput = {
       mode,
       clusterId: o.clusterId,
@@ -160,6 +162,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       advertiseAddress: o.advertiseAddress,
       tags: o.tag ?? [],
       force: o.force === true,
+      updateServerUrl: o.updateServerUrl === true,
       noVault: !o.vault,
       dryRun: o.dryRun === true,
       output: o.output,
@@ -179,9 +182,10 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       );
     addJoinOptions(cmd);
     cmd
-      .option('--advertise-address <addr>', 'address agents use to reach this server (default: first --tls-san, else the primary IP)')
+      .option('--advertise-address <addr>', 'address agents use to reach this server, registered in Vault (default: first --tls-san, else the primary IP; a re-run keeps the registered one unless --update-server-url)')
       .option('--tag <key=value>', 'tag stored with a new cluster in Vault (repeatable)', tagArg)
-      .option('--force', FORCE_SKEW_HELP);
+      .option('--force', FORCE_SKEW_HELP)
+      .option('--update-server-url', 'on a re-run against a ready cluster: allow --advertise-address to change the registration URL in Vault (refused otherwise, exit 3)');
     addInstallOptions(cmd, 'server');
     addVaultOptions(cmd);
     cmd.addHelpText(
