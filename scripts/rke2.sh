@@ -12,6 +12,7 @@
 #   rke2.sh wait-ready (server|agent) [--timeout SECONDS]
 #   rke2.sh token-rotate [--dry-run]       rotate the cluster's server token (on a server)
 #   rke2.sh token-sync --token-file F [--dry-run]   put a new token in place for the next start
+#   rke2.sh artifact-version --airgap-dir DIR   print the RKE2 version of air-gap artifacts (read-only)
 #   rke2.sh --help | rke2.sh COMMAND --help
 #
 # Options of server and agent:
@@ -63,6 +64,10 @@
 #                          to /etc/rancher/rke2/edgectl-token and makes the drop-in reference it,
 #                          so the next start of rke2-server/rke2-agent uses it; the running service
 #                          is not restarted. A K10 token's CA hash must match this node's cluster CA.
+# Options of artifact-version: --airgap-dir DIR (required). Verifies the artifacts' checksum,
+#                          prints the version of the rke2 binary in the tarball on stdout and
+#                          changes nothing (exit 3 when the artifacts are missing, do not match
+#                          their checksum, or hold no readable version). Needs no root.
 #
 # Environment:
 #   EDGECTL_EVENTS_FD      if it names an open file descriptor (>= 3), one progress event per
@@ -245,6 +250,7 @@ Commands:
   wait-ready  wait until rke2-server or rke2-agent is ready
   token-rotate  rotate the cluster's server token with 'rke2 token rotate' (on a server)
   token-sync  put a new cluster token in place for the next start of rke2-server/rke2-agent
+  artifact-version  print the RKE2 version of air-gap artifacts (changes nothing)
 
 Run 'rke2.sh COMMAND --help' for the options of a command.
 
@@ -363,6 +369,19 @@ content). Exits 3 when RKE2 is not installed (the report is still printed).
 
 Options:
   --json                  print one JSON object instead of text
+  -h, --help              show this help
+EOF
+}
+
+usage_artifact_version() {
+  cat <<'EOF'
+Usage: rke2.sh artifact-version --airgap-dir DIR
+
+Verify the air-gap artifacts in DIR (rke2.linux-ARCH.tar.gz against sha256sum-ARCH.txt) and
+print the version of the rke2 binary inside the tarball. Changes nothing; needs no root.
+
+Options:
+  --airgap-dir DIR        directory holding the air-gap artifacts (required)
   -h, --help              show this help
 EOF
 }
@@ -1781,6 +1800,20 @@ cmd_wait_ready() {
   wait_ready "$OPT_ROLE" "$OPT_WAIT_TIMEOUT"
 }
 
+# cmd_artifact_version: the version a node installs from --airgap-dir, before it installs
+# (edgectl checks it against the cluster's versions).
+cmd_artifact_version() {
+  parse_options "--airgap-dir" "$@"
+  setup_env
+  [ -n "$OPT_AIRGAP_DIR" ] || usage_error "artifact-version needs --airgap-dir DIR"
+  setup_arch
+  verify_airgap
+  local version
+  version=$(airgap_version)
+  [ -n "$version" ] || fatal 3 "cannot read the RKE2 version inside $OPT_AIRGAP_DIR/rke2.linux-$ARCH.tar.gz"
+  printf '%s\n' "$version"
+}
+
 main() {
   trap on_exit EXIT
   trap 'on_signal INT 130' INT
@@ -1802,6 +1835,7 @@ main() {
     wait-ready) cmd_wait_ready "$@" ;;
     token-rotate) cmd_token_rotate "$@" ;;
     token-sync) cmd_token_sync "$@" ;;
+    artifact-version) cmd_artifact_version "$@" ;;
     *)
       local unknown=$COMMAND
       COMMAND=""

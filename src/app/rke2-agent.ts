@@ -14,6 +14,7 @@ import { assertJoinableCluster } from '../core/validate-node.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
+import { settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
@@ -68,6 +69,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
       token = record.token.reveal();
       tokenGeneration = tokenGenerationOf(record);
       server = input.server ?? record.server;
+      input = { ...input, install: await settleJoinVersion(ctx, store, record, { role: 'agent', nodeName, install: input.install, force: input.force }) };
     } catch (err) {
       await store.close();
       throw err;

@@ -10,7 +10,8 @@ import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoo
 import type { ServerInput } from '../cli/commands/rke2.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { EdgectlError, usageError } from '../core/errors.js';
-import { HOST_PATHS, registrationUrl } from '../core/host-paths.js';
+import { HOST_PATHS } from '../core/host-paths.js';
+import { type RegistrationChoice, chooseRegistrationAddress, describeRegistration } from '../core/registration-address.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { Secret } from '../core/secret.js';
 import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
@@ -20,6 +21,8 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
+import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-version.js';
+import { registrationToWrite } from './rke2-server-url.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
@@ -39,8 +42,9 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
       hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
     });
   }
-  const address = input.advertiseAddress ?? input.install.tlsSan[0] ?? primaryAddress();
-  if (address === undefined) {
+  const registration = chooseRegistrationAddress(input.advertiseAddress, input.install.tlsSan, primaryAddress());
+  const address = registration?.address;
+  if (registration === undefined || address === undefined) {
     throw new EdgectlError('precondition', 'cannot determine this host\'s address for the registration URL', { hint: 'pass --advertise-address ADDR' });
   }
   const addressProblem = advertiseAddressProblem(address, input.advertiseAddress !== undefined ? '--advertise-address' : input.install.tlsSan[0] !== undefined ? 'the first --tls-san (the registration address)' : 'the primary address');
@@ -65,7 +69,7 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
 
   const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
   try {
-    await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install });
+    await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install, registration });
   } finally {
     await store?.close();
   }
@@ -78,10 +82,12 @@ interface HostFacts {
   address: string;
   nodeName: string;
   install: ServerInput['install'];
+  /** the address this server would register, and why */
+  registration: RegistrationChoice;
 }
 
 async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFacts): Promise<void> {
-  const { store, localId, host, address, nodeName, install } = facts;
+  const { store, localId, host, address, nodeName, install, registration } = facts;
   if (store === undefined) {
     if (input.mode === 'add-master' || input.clusterId !== undefined && localId === undefined && input.server !== undefined) {
       throw usageError('joining an existing cluster needs Vault (VAULT_ADDR) or --server with --token-file/--token-stdin');
@@ -89,7 +95,8 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
     const clusterId = input.clusterId ?? localId ?? generateClusterId();
     const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
-    await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registrationUrl(address), store: undefined, steps });
+    ctx.ui.info(describeRegistration(registration));
+    await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
     return;
   }
 
@@ -110,10 +117,12 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     // a re-run on a server of the cluster must not put back an older token over one it rotated itself
     const local = await readTokenFile(HOST_PATHS.serverTokenFile);
     if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
+    const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
     const steps = [
       persistClusterIdStep(record.id, localId),
-      installStep(ctx, 'server', install, { server, token }),
+      installStep(ctx, 'server', joinInstall, { server, token }),
       recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+      recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
     ];
     await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
     return;
@@ -131,7 +140,8 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       hint: 'wait until it is ready and re-run this command to join it as another server',
     });
   }
-  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
+  const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
+  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
 }
 
 /**
@@ -160,12 +170,14 @@ interface BootstrapFacts {
   localId: string | undefined;
   host: string;
   address: string;
+  /** the registration URL to write */
+  server: string;
   nodeName: string;
   install: ServerInput['install'];
 }
 
 async function bootstrapWithVault(ctx: Context, input: ServerInput, store: VaultSession, f: BootstrapFacts): Promise<void> {
-  const server = registrationUrl(f.address);
+  const server = f.server;
   const wroteIdFile = f.localId === undefined;
   const path = clusterApiPath(store, f.clusterId);
   const steps: Step[] = [persistClusterIdStep(f.clusterId, f.localId)];

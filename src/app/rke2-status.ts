@@ -10,6 +10,7 @@ import type { OutputFormat, VaultFlags } from '../cli/options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { renderTable } from '../core/table.js';
+import { clusterSkewProblems } from '../core/version-skew.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { tokenGenerationOf } from './registry.js';
@@ -73,6 +74,8 @@ export interface StatusJson {
     token: { kv_version: number; versions_kept: number; generation: number; rotated_at: string | null; rotated_by: string | null };
     servers: NodeView[];
     agents: NodeView[];
+    /** breaches of the Kubernetes version skew policy among the nodes recorded in Vault (empty: none) */
+    version_skew: string[];
   };
 }
 
@@ -140,7 +143,9 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
           token: { kv_version: record.version, versions_kept: history?.versions ?? 1, generation, rotated_at: str(CLUSTER_FIELDS.tokenRotatedAt), rotated_by: str(CLUSTER_FIELDS.tokenRotatedBy) },
           servers: nodes.filter((n) => n.role === 'server').map(view),
           agents: nodes.filter((n) => n.role === 'agent').map(view),
+          version_skew: clusterSkewProblems(nodes.map((n) => ({ name: n.name, role: n.role, version: n.rke2_version }))),
         };
+        for (const p of json.cluster.version_skew) ctx.ui.warn(`version skew: ${p}`);
         const standingOf = async (file: string | null): Promise<Standing> => {
           const local = file === null ? undefined : await readTokenFile(file);
           return local === undefined || record.token.reveal() === '' ? 'unknown' : (await compareWithVault(store, record, local)).standing;
@@ -217,7 +222,8 @@ function renderStatus(s: StatusJson, vault: VaultFlags): string {
   const behind = all.filter((x) => !x.token_current);
   const nodes = all.length === 0 ? '\n  no nodes are registered' : `\n${table.split('\n').map((l) => `  ${l}`).join('\n')}`;
   const out = `${format(lines)}\n${c.servers.length} server(s), ${c.agents.length} agent(s) (ready: ${yes(n.ready)} here)${nodes}`;
-  return behind.length === 0 ? out : `${out}\n${behind.length} node(s) need the current token before their next restart: ${syncCommand(c.id, vault)}`;
+  const skew = c.version_skew.length === 0 ? '' : `\nversion skew (Kubernetes policy broken; upgrade the servers first, never an agent past a server):\n${c.version_skew.map((p) => `  ${p}`).join('\n')}`;
+  return behind.length === 0 ? `${out}${skew}` : `${out}\n${behind.length} node(s) need the current token before their next restart: ${syncCommand(c.id, vault)}${skew}`;
 }
 
 function format(lines: Array<[string, string]>): string {

@@ -8,6 +8,7 @@ import { VaultClient, type VaultClientOptions } from '../adapters/vault/client.j
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../cli/options.js';
 import { EdgectlError } from '../core/errors.js';
+import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
 import type { Context } from './context.js';
 import { ClusterRegistry } from './registry.js';
 
@@ -56,5 +57,9 @@ function sessionFor(ctx: Context, config: VaultConfig): VaultSession {
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */
 export function openVaultIfConfigured(ctx: Context, flags: VaultFlags): VaultSession | undefined {
   const config = resolveVaultConfig(ctx.env, flags, ctx.homeDir, ctx.ui);
+  if (config === undefined) {
+    const warning = sudoDroppedVaultWarning(ctx.env);
+    if (warning !== undefined) ctx.ui.warn(warning);
+  }
   return config === undefined ? undefined : sessionFor(ctx, config);
 }

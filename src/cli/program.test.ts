@@ -157,6 +157,16 @@ describe('help and version', () => {
     expect(run.stderr).toContain("unknown command 'nosuch'");
   });
 
+  it('help examples that use Vault run sudo with -E (plain sudo drops VAULT_*)', async () => {
+    const pages = [['--help'], ['rke2', 'server', '--help'], ['rke2', 'agent', '--help'], ['rke2', 'status', '--help'], ['rke2', 'upgrade', '--help'], ['rke2', 'kubeconfig', '--help'], ['rke2', 'uninstall', '--help']];
+    for (const page of pages) {
+      const run = await runEdgectl(page);
+      const plainSudo = run.stdout.split('\n').filter((l) => /^\s*sudo edgectl /.test(l));
+      // without -E only where Vault is not used: --no-vault, a token file, or a line that says so
+      expect(plainSudo.filter((l) => !/--no-vault|--token-file|no Vault|Vault is left/.test(l)), page.join(' ')).toEqual([]);
+    }
+  });
+
   it('rke2 --help works', async () => {
     const run = await runEdgectl(['rke2', '--help']);
     expect(run.code).toBe(0);

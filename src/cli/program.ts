@@ -92,7 +92,7 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
     })
     .addHelpText(
       'after',
-      '\nExamples:\n  sudo edgectl rke2 server                          bootstrap a new cluster\n  sudo edgectl rke2 agent --cluster-id rke2-abc12345  join an agent\n  sudo -E edgectl rke2 status                       this node and its cluster\n  sudo -E edgectl rke2 token rotate                 rotate the join token (then token sync on the others)\n  edgectl cluster list                              clusters registered in Vault\n',
+      '\nExamples:\n  sudo -E edgectl rke2 server                       bootstrap a new cluster (-E keeps VAULT_* for sudo)\n  sudo -E edgectl rke2 agent --cluster-id rke2-abc12345  join an agent\n  sudo -E edgectl rke2 status                       this node and its cluster\n  sudo -E edgectl rke2 token rotate                 rotate the join token (then token sync on the others)\n  edgectl cluster list                              clusters registered in Vault\n',
     );
 
   for (const group of COMMAND_GROUPS) {

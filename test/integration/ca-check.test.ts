@@ -108,6 +108,21 @@ describe('verifyServerCa', () => {
     expect(e.message).toContain('answered HTTP 404');
   });
 
+  it('reports a server name that does not resolve as a DNS problem (exit 3), never suggesting --skip-ca-check', async () => {
+    const err = await verifyServerCa('https://rke2-server.invalid:9345', sha256(ca1), 5000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(EdgectlError);
+    const e = err as EdgectlError;
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toContain('rke2-server.invalid');
+    expect(e.message).toContain('does not resolve on this host');
+    expect(e.message).toContain('a DNS problem');
+    expect(e.hint).toContain('--update-server-url');
+    expect(`${e.message} ${e.hint ?? ''}`).not.toContain('--skip-ca-check');
+  });
+
   it('reports an unreachable server as a trust error with a hint', async () => {
     const port = await freePort();
     const e = await trustError(verifyServerCa(`https://127.0.0.1:${port}`, sha256(ca1), 2000));

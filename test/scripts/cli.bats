@@ -37,7 +37,7 @@ assert_usage_error() {
 @test "--help describes every command" {
   run --separate-stderr bash "$SCRIPT" --help
   assert_success
-  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync artifact-version; do
     assert_line --partial "  $cmd "
   done
   assert_line --partial "EDGECTL_EVENTS_FD"
@@ -85,7 +85,7 @@ assert_usage_error() {
 @test "every option in --help is documented in scripts/README.md and the script header" {
   local cmd opt header
   header=$(sed -n '2,/^set -euo pipefail/p' "$SCRIPT")
-  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync artifact-version; do
     grep -qF "rke2.sh $cmd" "$REPO_ROOT/scripts/README.md" || fail "README does not describe $cmd"
     for opt in $(help_options "$cmd"); do
       [ "$opt" = --help ] && continue
@@ -125,7 +125,7 @@ assert_usage_error() {
 
 @test "unknown flag: exit 2 for every command" {
   local cmd
-  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync; do
+  for cmd in server agent upgrade uninstall status wait-ready token-rotate token-sync artifact-version; do
     assert_usage_error "$cmd" --bogus-flag
     [[ $stderr == *"unknown option for $cmd: --bogus-flag"* ]] || fail "$cmd: $stderr"
   done

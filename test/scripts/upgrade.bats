@@ -194,3 +194,21 @@ installer_runs() {
   refute_cmd unit_active h1 rke2-server
   events h1 | grep -qx $'skip\tstart\tno RKE2 service is running; nothing to restart'
 }
+
+@test "artifact-version prints the version of the air-gap artifacts and changes nothing" {
+  local before
+  before=$(snapshot h1)
+  rke2 h1 artifact-version --airgap-dir "$RELEASES/$V2"
+  assert_success
+  assert_equal "$output" "$V2"
+  assert_equal "$(snapshot h1)" "$before"
+}
+
+@test "artifact-version refuses artifacts that do not match their checksum (exit 3), printing no version" {
+  cp -r "$RELEASES/$V1" "$BATS_TEST_TMPDIR/bad"
+  echo tampered >>"$BATS_TEST_TMPDIR/bad/rke2.linux-amd64.tar.gz"
+  rke2 h1 artifact-version --airgap-dir "$BATS_TEST_TMPDIR/bad"
+  assert_failure 3
+  assert_equal "$output" ""
+  [[ $stderr == *"checksum mismatch"* ]]
+}

@@ -6,6 +6,7 @@
  * RKE2's agent makes, done before anything is installed.
  */
 import { createHash } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
@@ -18,6 +19,7 @@ export interface CaCheckResult {
 /** Fetch <server>/cacerts and compare its sha256 with expectedHash; throws a trust error on mismatch. */
 export async function verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs = 10_000): Promise<CaCheckResult> {
   const url = new URL('/cacerts', serverUrl);
+  await verifyResolves(url, timeoutMs);
   // The first fetch cannot verify TLS (we do not have the CA yet); the hash check below is the verification.
   const insecure = new Agent({ connect: { rejectUnauthorized: false, timeout: timeoutMs } });
   let body: Buffer;
@@ -31,6 +33,8 @@ export async function verifyServerCa(serverUrl: string, expectedHash: string, ti
     body = Buffer.from(await res.arrayBuffer());
   } catch (err) {
     if (err instanceof EdgectlError) throw err;
+    const dns = nameResolutionFailure(err);
+    if (dns !== undefined) throw dnsProblem(url, dns, err);
     throw new EdgectlError('trust', `cannot reach the RKE2 server at ${url.origin} to check its CA: ${describe(err)}`, {
       hint: 'check the server is up and reachable on port 9345 from this host (or pass --skip-ca-check to join without the check)',
       cause: err,
@@ -76,6 +80,43 @@ function handshakeTrusting(url: URL, ca: string, timeoutMs: number): Promise<voi
     socket.once('timeout', () => socket.destroy(new Error(`TLS handshake timed out after ${timeoutMs} ms`)));
     socket.once('error', reject);
   });
+}
+
+/**
+ * A server name must resolve before its CA can be checked. A name that does not
+ * resolve (or whose lookup times out) is a DNS problem, not a trust problem:
+ * skipping the CA check would not make it resolve for RKE2 either.
+ */
+async function verifyResolves(url: URL, timeoutMs: number): Promise<void> {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) !== 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`lookup timed out after ${timeoutMs} ms`), { code: 'ETIMEOUT' })), timeoutMs);
+  });
+  try {
+    await Promise.race([lookup(host), timeout]);
+  } catch (err) {
+    throw dnsProblem(url, nameResolutionFailure(err) ?? 'lookup failed', err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function dnsProblem(url: URL, code: string, cause: unknown): EdgectlError {
+  return new EdgectlError('precondition', `the RKE2 server name ${url.hostname} (from ${url.origin}) does not resolve on this host (${code}): a DNS problem, not a CA mismatch`, {
+    hint: `make ${url.hostname} resolvable here (DNS or /etc/hosts), or pass --server https://ADDRESS:9345; if the registered URL is wrong, fix it on the first server with edgectl rke2 server --advertise-address ADDRESS --update-server-url`,
+    cause,
+  });
+}
+
+/** The resolver's code (ENOTFOUND, EAI_AGAIN…) when err is a failed name lookup, else undefined. */
+function nameResolutionFailure(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = (e as Error & { cause?: unknown }).cause, depth += 1) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_NODATA' || code === 'EAI_FAIL' || code === 'ETIMEOUT') return code;
+  }
+  return undefined;
 }
 
 function describe(err: unknown): string {

@@ -33,6 +33,10 @@ export interface ServerInput {
   server: string | undefined;
   advertiseAddress: string | undefined;
   tags: Array<[string, string]>;
+  /** join despite a version skew breach */
+  force: boolean;
+  /** allow a re-run to change a ready cluster's registration URL (--advertise-address) */
+  updateServerUrl: boolean;
   noVault: boolean;
   dryRun: boolean;
   output: OutputFormat;
@@ -45,6 +49,8 @@ export interface AgentInput {
   token: TokenSource | undefined;
   server: string | undefined;
   skipCaCheck: boolean;
+  /** join despite a version skew breach */
+  force: boolean;
   noVault: boolean;
   dryRun: boolean;
   output: OutputFormat;
@@ -142,11 +148,13 @@ function addJoinOptions(cmd: Command): Command {
     .addOption(outputOption());
 }
 
+const FORCE_SKEW_HELP = 'join even when the RKE2 version breaks the Kubernetes version skew policy against the cluster\'s nodes in Vault (refused otherwise, exit 3)';
+
 /** Register `rke2 server`, `rke2 add-master`, `rke2 agent` and the day-2 commands. */
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
-  const serverAction = (mode: ServerInput['mode']) => (o: InstallFlags & JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]> }) => {
+  const serverAction = (mode: ServerInput['mode']) => (o: InstallFlags & JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
     const input: ServerInput = {
       mode,
       clusterId: o.clusterId,
@@ -154,6 +162,8 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       server: o.server,
       advertiseAddress: o.advertiseAddress,
       tags: o.tag ?? [],
+      force: o.force === true,
+      updateServerUrl: o.updateServerUrl === true,
       noVault: !o.vault,
       dryRun: o.dryRun === true,
       output: o.output,
@@ -173,8 +183,10 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       );
     addJoinOptions(cmd);
     cmd
-      .option('--advertise-address <addr>', 'address agents use to reach this server (default: first --tls-san, else the primary IP)')
-      .option('--tag <key=value>', 'tag stored with a new cluster in Vault (repeatable)', tagArg);
+      .option('--advertise-address <addr>', 'address agents use to reach this server, registered in Vault (default: first --tls-san, else the primary IP; a re-run keeps the registered one unless --update-server-url)')
+      .option('--tag <key=value>', 'tag stored with a new cluster in Vault (repeatable)', tagArg)
+      .option('--force', FORCE_SKEW_HELP)
+      .option('--update-server-url', 'on a re-run against a ready cluster: allow --advertise-address to change the registration URL in Vault (refused otherwise, exit 3)');
     addInstallOptions(cmd, 'server');
     addVaultOptions(cmd);
     cmd.addHelpText(
@@ -190,16 +202,17 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
     .command('agent')
     .description('install an RKE2 agent and join the cluster whose token and server are in Vault (or given by --server/--token-file)');
   addJoinOptions(agent);
-  agent.option('--skip-ca-check', 'join even if the server CA cannot be checked against the token (unsafe)');
+  agent.option('--skip-ca-check', 'join even if the server CA cannot be checked against the token (unsafe)').option('--force', FORCE_SKEW_HELP);
   addInstallOptions(agent, 'agent');
   addVaultOptions(agent);
   agent.addHelpText('after', '\nExamples:\n  sudo -E edgectl rke2 agent --cluster-id rke2-abc12345\n  sudo edgectl rke2 agent --server https://10.0.0.10:9345 --token-file /root/token\n');
-  agent.action((o: InstallFlags & JoinFlags & VaultFlags & { skipCaCheck?: boolean }) => {
+  agent.action((o: InstallFlags & JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean }) => {
     const input: AgentInput = {
       clusterId: o.clusterId,
       token: tokenInput(o),
       server: o.server,
       skipCaCheck: o.skipCaCheck === true,
+      force: o.force === true,
       noVault: !o.vault,
       dryRun: o.dryRun === true,
       output: o.output,
