@@ -20,6 +20,7 @@ import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
+import { decideServer, needsRecord } from './server-decision.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
 import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-version.js';
 import { registrationToWrite } from './rke2-server-url.js';
@@ -88,60 +89,55 @@ interface HostFacts {
 
 async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFacts): Promise<void> {
   const { store, localId, host, address, nodeName, install, registration } = facts;
-  if (store === undefined) {
-    if (input.mode === 'add-master' || input.clusterId !== undefined && localId === undefined && input.server !== undefined) {
-      throw usageError('joining an existing cluster needs Vault (VAULT_ADDR) or --server with --token-file/--token-stdin');
-    }
-    if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
-    const clusterId = input.clusterId ?? localId ?? generateClusterId();
-    const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
-    ctx.ui.info(describeRegistration(registration));
-    await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
-    return;
-  }
-
+  const base = { mode: input.mode, tokenGiven: false, vault: store !== undefined, clusterIdFlag: input.clusterId, serverFlag: input.server, localId, host };
   // Vault is configured: it must answer before anything on the host changes
-  await verifyVaultAccess(store);
+  if (store !== undefined) await verifyVaultAccess(store);
   const wantedId = input.clusterId ?? localId;
-  const record = wantedId === undefined ? undefined : await findCluster(store, wantedId);
-  const bootstrapHost = record?.metadata.hostname;
+  const record = store !== undefined && needsRecord(base) && wantedId !== undefined ? await findCluster(store, wantedId) : undefined;
+  const decision = decideServer({
+    ...base,
+    record: record === undefined ? undefined : { id: record.id, state: record.state, hostname: record.metadata.hostname, hasToken: !record.token.isEmpty(), server: record.server },
+    ...(store === undefined ? {} : { vaultWhere: describeVault(store) }),
+  });
 
-  if (record !== undefined && record.state === 'ready' && !(bootstrapHost === host && localId === record.id)) {
-    // an existing cluster: join it as another server
-    const server = input.server ?? record.server;
-    const token = record.token.reveal();
-    if (token === '' || server === '') {
-      throw new EdgectlError('vaultState', `cluster ${record.id} in Vault has no token or server URL`, { hint: 'its bootstrap did not finish; re-run edgectl rke2 server on its first server' });
+  switch (decision.kind) {
+    case 'refuse':
+      throw new EdgectlError(decision.error, decision.message, { hint: decision.hint });
+    case 'join-with-token':
+      throw new EdgectlError('internal', 'a given join token is handled before Vault is opened');
+    case 'bootstrap-local': {
+      if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
+      const clusterId = decision.clusterId ?? generateClusterId();
+      const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
+      ctx.ui.info(describeRegistration(registration));
+      await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
+      return;
     }
-    assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token });
-    // a re-run on a server of the cluster must not put back an older token over one it rotated itself
-    const local = await readTokenFile(HOST_PATHS.serverTokenFile);
-    if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
-    const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
-    const steps = [
-      persistClusterIdStep(record.id, localId),
-      installStep(ctx, 'server', joinInstall, { server, token }),
-      recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
-      recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
-    ];
-    await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
-    return;
-  }
-  if (input.mode === 'add-master') {
-    if (record === undefined) {
-      throw new EdgectlError('vaultState', `cluster ${wantedId ?? '(none given)'} is not registered in ${describeVault(store)}`, {
-        hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
-      });
+    case 'join': {
+      if (store === undefined || record === undefined) throw new EdgectlError('internal', 'a join needs the cluster from Vault');
+      // an existing cluster: join it as another server
+      const server = input.server ?? record.server;
+      assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
+      // a re-run on a server of the cluster must not put back an older token over one it rotated itself
+      const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+      if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
+      const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
+      const steps = [
+        persistClusterIdStep(record.id, localId),
+        installStep(ctx, 'server', joinInstall, { server, token: record.token.reveal() }),
+        recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+        recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
+      ];
+      await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
+      return;
     }
-    throw new EdgectlError('vaultState', `cluster ${record.id} is still bootstrapping on ${bootstrapHost ?? 'another host'}`, { hint: 'wait until its first server is ready, then re-run' });
+    case 'bootstrap': {
+      if (store === undefined) throw new EdgectlError('internal', 'a bootstrap with Vault needs Vault');
+      const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
+      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
+      return;
+    }
   }
-  if (record !== undefined && bootstrapHost !== host) {
-    throw new EdgectlError('vaultState', `cluster ${record.id} is being bootstrapped by host ${bootstrapHost ?? '(unknown)'}`, {
-      hint: 'wait until it is ready and re-run this command to join it as another server',
-    });
-  }
-  const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
-  await bootstrapWithVault(ctx, input, store, { record, clusterId: wantedId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
 }
 
 /**

@@ -8,7 +8,8 @@
 /** The cluster as Vault holds it, reduced to what the decision needs. */
 export interface RecordFacts {
   id: string;
-  state: 'bootstrapping' | 'ready';
+  /** 'ready' once the token is published; anything else is an unfinished bootstrap */
+  state: string;
   /** the host that bootstrapped it (custom metadata) */
   hostname: string | undefined;
   /** the join token is present (non-empty) */

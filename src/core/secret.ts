@@ -15,6 +15,16 @@ export class Secret {
     return this.#value;
   }
 
+  /** Whether the secret is the empty string (a cluster still bootstrapping has no token yet). */
+  isEmpty(): boolean {
+    return this.#value === '';
+  }
+
+  /** Compare with another secret (or a value read from a file) without revealing either. */
+  equals(other: Secret | string): boolean {
+    return this.#value === (other instanceof Secret ? other.#value : other);
+  }
+
   toString(): string {
     return '[redacted]';
   }
