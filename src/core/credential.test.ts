@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialProblem, scrubSecrets, scrubbedError } from './credential.js';
+import { credentialProblem, safeParserOutput, scrubSecrets, scrubbedError } from './credential.js';
 
 describe('credentialProblem', () => {
   it.each([
@@ -47,5 +47,13 @@ describe('scrubSecrets', () => {
     expect(JSON.stringify([copy.message, copy.stack, (copy.cause as Error).message, (copy.cause as Error).stack])).not.toContain('TOPSECRET');
     expect((copy.cause as NodeJS.ErrnoException).code).toBe('ERR_X');
     expect(copy.name).toBe('TypeError');
+  });
+});
+
+describe('safeParserOutput', () => {
+  it('escapes control characters, keeps the final newline, redacts URL userinfo', () => {
+    expect(safeParserOutput("error: argument 'a\nb\u0001' is invalid.\n")).toBe("error: argument 'a\\nb\\u0001' is invalid.\n");
+    expect(safeParserOutput("error: argument 'https://u:PW/x@[::1' is invalid. --server is not a URL\n")).toBe("error: argument 'https://[redacted]@[::1' is invalid. --server is not a URL\n");
+    expect(safeParserOutput('plain text')).toBe('plain text');
   });
 });

@@ -54,3 +54,20 @@ export function scrubbedError(err: unknown, secrets: Iterable<string>, depth = 0
   if (err.cause !== undefined && depth < 5) copy.cause = scrubbedError(err.cause, list, depth + 1);
   return copy;
 }
+
+/**
+ * A line of parser output that quotes raw argument values (commander does):
+ * "user:password@" in anything URL-like is redacted and control characters
+ * (a newline inside a value) are escaped, so the error stays one line and
+ * carries no credential. A final newline is kept.
+ */
+export function safeParserOutput(text: string): string {
+  const end = text.endsWith('\n') ? '\n' : '';
+  const body = end === '' ? text : text.slice(0, -1);
+  return (
+    body
+      .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s'"]*@/g, `$1${REDACTED}@`)
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped here
+      .replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) + end
+  );
+}

@@ -36,7 +36,8 @@ export function serverUrlProblem(url: string): string | undefined {
   try {
     u = new URL(url);
   } catch {
-    return `--server ${JSON.stringify(url)} is not a URL`;
+    // an "@" may be user:password@: such a value is never shown
+    return url.includes('@') ? '--server is not a URL (the value is not shown: it contains "@")' : `--server ${JSON.stringify(url)} is not a URL`;
   }
   if (u.protocol !== 'https:') return `--server must be an https:// URL (got ${u.protocol})`;
   if (u.username || u.password) return '--server must not contain credentials';
