@@ -80,6 +80,27 @@ export function namespaceProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Problems with the Vault flags' values alone (address, namespace, mount,
+ * secret ID file), each naming its flag and never showing a credential.
+ * Checked when the command line is parsed, so a malformed flag is a usage
+ * error (exit 2) whatever the command would have looked at first.
+ */
+export function vaultFlagProblems(flags: VaultFlags): string[] {
+  const problems: string[] = [];
+  if (flags.vaultAddr !== undefined) parseAddress(flags.vaultAddr, '--vault-addr', (m) => problems.push(m), []);
+  if (flags.vaultNamespace !== undefined && flags.vaultNamespace !== '/') {
+    const problem = namespaceProblem(flags.vaultNamespace);
+    if (problem !== undefined) problems.push(`--vault-namespace: invalid namespace ${JSON.stringify(flags.vaultNamespace.slice(0, 80))}: ${problem}`);
+  }
+  if (flags.vaultMount !== undefined) {
+    const problem = mountProblem(flags.vaultMount.replace(/^\/+|\/+$/g, ''));
+    if (problem !== undefined) problems.push(`--vault-mount: invalid KV mount ${JSON.stringify(flags.vaultMount.slice(0, 80))}: ${problem}`);
+  }
+  if (flags.vaultSecretIdFile === '') problems.push('--vault-secret-id-file: empty path');
+  return problems;
+}
+
 /** The value of VAULT_<name>, else BAO_<name>, with the name it came from; empty counts as unset (as in the Vault CLI). */
 export function envVar(env: Env, name: string): { name: string; value: string } | undefined {
   for (const full of [`VAULT_${name}`, `BAO_${name}`]) {
