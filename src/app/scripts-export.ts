@@ -1,8 +1,9 @@
 /** `edgectl scripts export DIR`: write the embedded scripts out for standalone use. */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../adapters/host/files.js';
-import { EdgectlError } from '../core/errors.js';
+import { ensureDirectory, writeFileAtomic } from '../adapters/host/files.js';
+import { showPath } from '../adapters/host/secret-file.js';
+import { EdgectlError, usageError } from '../core/errors.js';
 import { embeddedScript, embeddedScriptNames } from '../embedded.js';
 import { type Context, writeJson, writeOut } from './context.js';
 
@@ -14,12 +15,15 @@ export interface ScriptsExportInput {
 
 /** Export every embedded script to input.dir (mode 0755); refuses to overwrite a different file without --force. */
 export async function runScriptsExport(ctx: Context, input: ScriptsExportInput): Promise<void> {
+  if (input.dir === '') throw usageError('scripts export: the directory is empty; give one, e.g. edgectl scripts export .');
+  // the target must be (or become) a directory: a file there is refused before anything is written
+  await ensureDirectory(input.dir);
   const written: Array<{ name: string; path: string; sha256: string; changed: boolean }> = [];
   const scripts = embeddedScriptNames().map((name) => embeddedScript(name));
   // check everything first, so a refusal leaves no partial export behind
   for (const script of scripts) {
     const path = join(input.dir, script.name);
-    const existing = await fs.readFile(path).catch(() => undefined);
+    const existing = await readExisting(path);
     if (existing !== undefined && !existing.equals(script.bytes) && !input.force) {
       throw new EdgectlError('precondition', `${path} exists and differs from the embedded ${script.name}`, {
         hint: 'use --force to overwrite it',
@@ -28,7 +32,7 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
   }
   for (const script of scripts) {
     const path = join(input.dir, script.name);
-    const existing = await fs.readFile(path).catch(() => undefined);
+    const existing = await readExisting(path);
     const changed = existing === undefined || !existing.equals(script.bytes);
     if (changed) await writeFileAtomic(path, script.bytes, 0o755);
     written.push({ name: script.name, path, sha256: script.sha256, changed });
@@ -38,4 +42,22 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
     return;
   }
   for (const w of written) writeOut(ctx, `${w.sha256}  ${w.path}`);
+}
+
+/** The bytes of an existing export target, undefined when absent; anything but a regular file is refused unread (a FIFO would block). */
+async function readExisting(path: string): Promise<Buffer | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new EdgectlError('hostStep', `cannot read ${showPath(path)}: ${code ?? (err as Error).message}`);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new EdgectlError('precondition', `${showPath(path)} exists and is not a regular file; refusing to replace it`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,6 +1,7 @@
 /** Read a join token given on the command line: from a 0600 file, stdin, or (unsafely) a flag value. */
-import { promises as fs } from 'node:fs';
-import { EdgectlError } from '../core/errors.js';
+import { readSecretFile, showPath } from '../adapters/host/secret-file.js';
+import { credentialProblem } from '../core/credential.js';
+import { usageError } from '../core/errors.js';
 import { parseJoinToken } from '../core/rke2-token.js';
 import type { TokenSource } from '../cli/commands/rke2.js';
 import type { Context } from './context.js';
@@ -16,24 +17,24 @@ export async function readTokenSource(ctx: Context, source: TokenSource): Promis
     for await (const chunk of ctx.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     token = Buffer.concat(chunks).toString('utf8');
   } else {
-    let st;
-    try {
-      st = await fs.stat(source.path);
-    } catch {
-      throw new EdgectlError('precondition', `token file ${source.path} does not exist or cannot be read`);
-    }
-    if (!st.isFile()) throw new EdgectlError('precondition', `token file ${source.path} is not a regular file`);
-    if ((st.mode & 0o077) !== 0) {
-      throw new EdgectlError('precondition', `token file ${source.path} has mode ${(st.mode & 0o777).toString(8)}; it must be 0600 or 0400`, {
-        hint: `chmod 600 ${source.path}`,
-      });
-    }
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-      throw new EdgectlError('precondition', `token file ${source.path} must be owned by the user running edgectl (root)`);
-    }
-    token = await fs.readFile(source.path, 'utf8');
+    // exactly the documented modes (README, scripts/README.md): 0600 or 0400, owned by the user running edgectl
+    const file = await readSecretFile(source.path, {
+      what: 'token file',
+      modes: [0o600, 0o400],
+      ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
+      maxBytes: 64 * 1024,
+    });
+    token = file.text;
   }
   token = token.trim();
+  // a token that is not one line of printable characters is a malformed value (never shown)
+  const problem = token === '' ? undefined : credentialProblem(token);
+  if (problem !== undefined) throw usageError(`the join token from ${describeSource(source)} is malformed: ${problem} (the value is not shown)`);
   parseJoinToken(token);
   return token;
+}
+
+function describeSource(source: TokenSource): string {
+  if (source.kind === 'file') return `token file ${showPath(source.path)}`;
+  return source.kind === 'stdin' ? 'stdin' : '--token';
 }

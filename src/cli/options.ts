@@ -3,8 +3,10 @@
  * InvalidArgumentError, which the CLI reports as a usage error (exit 2).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { vaultFlagProblems } from '../adapters/vault/config.js';
 import { clusterIdProblem } from '../core/cluster-id.js';
 import { nodeNameProblem } from '../core/vault-layout.js';
+import { usageError } from '../core/errors.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -68,8 +70,10 @@ export interface VaultFlags {
   vaultSecretIdFile?: string;
 }
 
-/** Pick the Vault flags out of a command's parsed options. */
+/** Pick the Vault flags out of a command's parsed options; malformed values are a usage error here, before any command runs. */
 export function vaultFlags(opts: VaultFlags): VaultFlags {
+  const problems = vaultFlagProblems(opts);
+  if (problems.length > 0) throw usageError(problems.join('; '), 'see the "Vault" section of the README');
   const out: VaultFlags = {};
   if (opts.vaultAddr !== undefined) out.vaultAddr = opts.vaultAddr;
   if (opts.vaultNamespace !== undefined) out.vaultNamespace = opts.vaultNamespace;

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Writable } from 'node:stream';
 import type { Context } from '../app/context.js';
+import { safeParserOutput } from '../core/credential.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerRke2Commands } from './commands/rke2.js';
@@ -88,7 +89,8 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => out.stdout.write(s),
-      writeErr: (s) => out.stderr.write(s),
+      // parse errors quote the raw value: keep them one line and free of URL credentials
+      writeErr: (s) => out.stderr.write(safeParserOutput(s)),
     })
     .addHelpText(
       'after',

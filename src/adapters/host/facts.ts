@@ -9,6 +9,7 @@ import { clusterIdProblem } from '../../core/cluster-id.js';
 import { HOST_PATHS } from '../../core/host-paths.js';
 import { nodeNameProblem } from '../../core/vault-layout.js';
 import { readFileIfExists } from './files.js';
+import { readSecretFile } from './secret-file.js';
 
 /** The host name (short form). */
 export function hostName(): string {
@@ -54,9 +55,9 @@ export async function readRecordedNodeName(): Promise<string | undefined> {
   return name !== undefined && nodeNameProblem(name) === undefined ? name : undefined;
 }
 
-/** Read a token file written by RKE2 or rke2.sh (root-only, 0600). */
+/** Read a token file written by RKE2 or rke2.sh (root-only, 0600); anything but a regular file is refused, unread. */
 export async function readTokenFile(path: string): Promise<string | undefined> {
-  const text = await readFileIfExists(path);
+  const text = (await readSecretFile(path, { what: 'token file', missingOk: true, maxBytes: 64 * 1024 }))?.text;
   const token = text?.trim();
   return token === undefined || token === '' ? undefined : token;
 }

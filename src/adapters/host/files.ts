@@ -5,12 +5,67 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join, basename, resolve } from 'node:path';
+import { EdgectlError } from '../../core/errors.js';
+import { showPath } from './secret-file.js';
 
-/** Write data to path atomically: temp file in the same directory (created with mode), fsync, rename. */
+/**
+ * Make sure dir is a directory, creating missing ones one level at a time
+ * (mode 0755). Not fs.mkdir's recursive mode: under /proc it loops forever
+ * (mkdir answers ENOENT for a parent that stat says exists). A path whose
+ * existing part is not a directory is a precondition error (exit 3); a
+ * directory that cannot be created is a host step failure (exit 7).
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    const st = await fs.stat(current).catch((err: NodeJS.ErrnoException) => {
+      // ENOTDIR: an ancestor is a file; walking up finds it and names it
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw new EdgectlError('hostStep', `cannot create directory ${showPath(dir)}: ${showPath(current)}: ${err.code ?? err.message}`);
+    });
+    if (st !== undefined && !st.isDirectory()) {
+      throw new EdgectlError('precondition', `cannot create directory ${showPath(dir)}: ${showPath(current)} exists and is not a directory`);
+    }
+    if (st !== undefined) break;
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await fs.mkdir(d, { mode: 0o755 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await fs.stat(d).then((st) => st.isDirectory(), () => false))) continue; // created meanwhile
+      throw new EdgectlError('hostStep', `cannot create directory ${showPath(d)}: ${code ?? (err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Write data to path atomically: temp file in the same directory (created with
+ * mode), fsync, rename. Failures are EdgectlErrors naming the path: a target
+ * that is a directory or a missing parent that cannot be made exits 3 or 7.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Promise<void> {
   const dir = dirname(path);
-  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  await ensureDirectory(dir);
+  const target = await fs.lstat(path).catch(() => undefined);
+  if (target !== undefined && !target.isFile() && !target.isSymbolicLink()) {
+    throw new EdgectlError('precondition', `cannot write ${showPath(path)}: it exists and is not a regular file`);
+  }
+  try {
+    await writeInPlace(path, dir, data, mode);
+  } catch (err) {
+    if (err instanceof EdgectlError) throw err;
+    throw new EdgectlError('hostStep', `cannot write ${showPath(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function writeInPlace(path: string, dir: string, data: string | Uint8Array, mode: number): Promise<void> {
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx', mode);
   try {

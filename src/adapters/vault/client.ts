@@ -9,6 +9,8 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, buildConnector, fetch, type Response } from 'undici';
+import { readSecretFile } from '../host/secret-file.js';
+import { credentialProblem, scrubSecrets, scrubbedError } from '../../core/credential.js';
 import { EdgectlError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { EDGECTL_VERSION } from '../../core/version.js';
@@ -108,6 +110,8 @@ export class VaultClient {
   #token: Promise<Secret> | undefined;
   #tokenValid: Promise<boolean> | undefined;
   #closed = false;
+  /** every credential this client has sent or read, so that no error it throws can quote one */
+  readonly #secrets = new Set<string>();
 
   constructor(config: VaultConfig, opts: VaultClientOptions = {}) {
     this.config = config;
@@ -126,6 +130,36 @@ export class VaultClient {
 
   /** Send one request (logging in first when it needs the token); throws VaultError unless the status is 2xx or accepted. */
   async request(req: VaultRequest): Promise<VaultResponse> {
+    try {
+      return await this.send(req);
+    } catch (err) {
+      throw this.scrub(err);
+    }
+  }
+
+  /**
+   * err with every credential this client knows removed from its message, hint
+   * and causes (undici quotes header values in its errors; a proxy may echo
+   * headers in its answer), so no error or debug line can carry one.
+   */
+  private scrub(err: unknown): unknown {
+    if (!(err instanceof EdgectlError)) return scrubbedError(err, this.#secrets);
+    const clean = (t: string): string => scrubSecrets(t, this.#secrets);
+    if (clean(err.message) !== err.message) err.message = clean(err.message);
+    if (err.stack !== undefined) err.stack = clean(err.stack);
+    if (err.hint !== undefined && clean(err.hint) !== err.hint) (err as { hint: string | undefined }).hint = clean(err.hint);
+    if (err.cause !== undefined) (err as { cause: unknown }).cause = scrubbedError(err.cause, this.#secrets);
+    return err;
+  }
+
+  /** A credential's value, remembered for scrub(); the one way this client reveals one. */
+  private reveal(secret: Secret): string {
+    const value = secret.reveal();
+    this.#secrets.add(value);
+    return value;
+  }
+
+  private async send(req: VaultRequest): Promise<VaultResponse> {
     const token = req.token ?? (req.auth === false ? undefined : await this.token());
     const info: RequestInfo = {
       method: req.list === true ? 'LIST' : req.method,
@@ -194,7 +228,7 @@ export class VaultClient {
       const headers: Record<string, string> = { 'X-Vault-Request': 'true', 'User-Agent': `edgectl/${EDGECTL_VERSION}` };
       // the token and namespace go only to the configured origin: a redirect elsewhere gets neither
       if (crossOrigin === undefined) {
-        if (token !== undefined) headers['X-Vault-Token'] = token.reveal();
+        if (token !== undefined) headers['X-Vault-Token'] = this.reveal(token);
         if (info.namespace !== undefined) headers['X-Vault-Namespace'] = info.namespace;
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
@@ -312,35 +346,38 @@ export class VaultClient {
 
   private async login(): Promise<Secret> {
     const auth = this.config.auth;
-    if (auth.method === 'token') return auth.token;
+    if (auth.method === 'token') {
+      this.#secrets.add(auth.token.reveal());
+      return auth.token;
+    }
     if (auth.method === 'token-file') {
-      let text: string | undefined;
-      try {
-        text = await fs.readFile(auth.path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new EdgectlError('precondition', `cannot read ${auth.path}: ${(err as Error).message}`);
-      }
+      const text = (await readSecretFile(auth.path, { what: 'Vault token file', missingOk: true, maxBytes: 64 * 1024 }))?.text;
       const token = text?.trim() ?? '';
+      if (token !== '') this.#secrets.add(token);
       if (token === '') {
         throw new VaultError('auth', `no Vault credentials: VAULT_TOKEN is not set and ${auth.path} ${text === undefined ? 'does not exist' : 'is empty'}`, {
           hint: 'set VAULT_TOKEN, run bao login (writes ~/.vault-token), or set VAULT_ROLE_ID with VAULT_SECRET_ID / --vault-secret-id-file',
         });
       }
+      requireCredential(token, `the token in ${auth.path}`);
       return new Secret(token);
     }
     let secretId: Secret;
     if (auth.secretId.source === 'env') secretId = auth.secretId.value;
     else {
       const path = auth.secretId.path;
-      const stat = await fs.stat(path).catch(() => undefined);
-      if (stat !== undefined && (stat.mode & 0o077) !== 0) this.#opts.warn?.(`${path} is readable by other users (mode ${(stat.mode & 0o777).toString(8)}); a secret ID file should be 0600`);
-      secretId = new Secret(extractSecretId(await readConfigFile(path, '--vault-secret-id-file')));
+      const file = await readSecretFile(path, { what: '--vault-secret-id-file', maxBytes: 64 * 1024 });
+      if ((file.mode & 0o077) !== 0) this.#opts.warn?.(`${path} is readable by other users (mode ${file.mode.toString(8)}); a secret ID file should be 0600`);
+      secretId = new Secret(extractSecretId(file.text));
+      this.#secrets.add(secretId.reveal());
+      requireCredential(secretId.reveal(), `the secret ID in ${path}`);
     }
+    this.#secrets.add(secretId.reveal());
     if (WRAPPING_TOKEN.test(secretId.reveal())) secretId = await this.unwrapSecretId(secretId, auth.mount);
     const res = await this.request({
       method: 'POST',
       path: `auth/${auth.mount}/login`,
-      body: { role_id: auth.roleId, secret_id: secretId.reveal() },
+      body: { role_id: auth.roleId, secret_id: this.reveal(secretId) },
       auth: false,
       login: true,
       capability: 'create',
@@ -348,6 +385,10 @@ export class VaultClient {
     const clientToken = (res.body as { auth?: { client_token?: unknown } } | undefined)?.auth?.client_token;
     if (typeof clientToken !== 'string' || clientToken === '') {
       throw new VaultError('auth', `AppRole login at auth/${auth.mount}/login returned no client token`, { path: `auth/${auth.mount}/login` });
+    }
+    this.#secrets.add(clientToken);
+    if (credentialProblem(clientToken) !== undefined) {
+      throw new VaultError('auth', `AppRole login at auth/${auth.mount}/login returned a client token that cannot be sent as a header (${credentialProblem(clientToken) ?? ''})`, { path: `auth/${auth.mount}/login` });
     }
     this.stats.logins += 1;
     this.debug(`vault: logged in with AppRole at auth/${auth.mount}`);
@@ -363,7 +404,7 @@ export class VaultClient {
     const lookup = await this.request({
       method: 'POST',
       path: 'sys/wrapping/lookup',
-      body: { token: wrapping.reveal() },
+      body: { token: this.reveal(wrapping) },
       auth: false,
       login: true,
       capability: 'update',
@@ -390,6 +431,7 @@ export class VaultClient {
     if (typeof secretId !== 'string' || secretId === '') {
       throw new VaultError('auth', 'the unwrapped response holds no secret_id', { path: 'sys/wrapping/unwrap' });
     }
+    this.#secrets.add(secretId);
     this.debug('vault: unwrapped the response-wrapped secret ID');
     return new Secret(secretId);
   }
@@ -501,12 +543,18 @@ export function extractSecretId(text: string): string {
   return trimmed;
 }
 
-async function readConfigFile(path: string, source: string): Promise<string> {
-  try {
-    return await fs.readFile(path, 'utf8');
-  } catch (err) {
-    throw new EdgectlError('precondition', `${source}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+/** A token or secret ID read from a file must be sendable as it is: a usage error (exit 2) that never shows it otherwise. */
+function requireCredential(value: string, what: string): void {
+  const problem = credentialProblem(value);
+  if (problem !== undefined) {
+    throw new EdgectlError('usage', `${what} is not a valid Vault credential: ${problem} (the value is not shown)`, {
+      hint: 'a token or secret ID is one line of printable characters without spaces; write it again (bao login, or the secret ID alone)',
+    });
   }
+}
+
+async function readConfigFile(path: string, source: string): Promise<string> {
+  return (await readSecretFile(path, { what: source, maxBytes: 16 * 1024 * 1024 })).text;
 }
 
 async function readCaDir(dir: string): Promise<string[]> {
@@ -518,7 +566,8 @@ async function readCaDir(dir: string): Promise<string[]> {
   }
   const pems: string[] = [];
   for (const name of names.sort()) {
-    const text = await fs.readFile(join(dir, name), 'utf8').catch(() => '');
+    // a FIFO or device among the certificates must not block the run: skipped like any non-PEM file
+    const text = (await readSecretFile(join(dir, name), { what: 'VAULT_CAPATH', maxBytes: 16 * 1024 * 1024 }).catch(() => undefined))?.text ?? '';
     if (text.includes('-----BEGIN CERTIFICATE-----')) pems.push(text);
   }
   if (pems.length === 0) throw new EdgectlError('precondition', `VAULT_CAPATH: no PEM certificates in ${dir}`);

@@ -6,6 +6,7 @@
  */
 import type { Env, Ui } from '../../app/context.js';
 import type { VaultFlags } from '../../cli/options.js';
+import { credentialProblem } from '../../core/credential.js';
 import { EdgectlError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { DEFAULT_KV_MOUNT, mountProblem } from '../../core/vault-layout.js';
@@ -61,7 +62,44 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 2;
 export const DEFAULT_APPROLE_MOUNT = 'approle';
 
-const NAMESPACE = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const NAMESPACE_SEGMENT = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Why a namespace path is unusable, or undefined: segments of letters, digits,
+ * "_", "." and "-", none of them "." or "..", no empty segment except after a
+ * trailing slash ("team-a/edge/" is "team-a/edge"); at most 512 characters.
+ */
+export function namespaceProblem(value: string): string | undefined {
+  if (value.length > 512) return 'longer than 512 characters';
+  const segments = value.endsWith('/') ? value.slice(0, -1).split('/') : value.split('/');
+  for (const segment of segments) {
+    if (segment === '') return 'empty segment (a leading or doubled "/")';
+    if (segment === '.' || segment === '..') return `"${segment}" is not a namespace name`;
+    if (!NAMESPACE_SEGMENT.test(segment)) return 'segments may contain only letters, digits, "_", "." and "-"';
+  }
+  return undefined;
+}
+
+/**
+ * Problems with the Vault flags' values alone (address, namespace, mount,
+ * secret ID file), each naming its flag and never showing a credential.
+ * Checked when the command line is parsed, so a malformed flag is a usage
+ * error (exit 2) whatever the command would have looked at first.
+ */
+export function vaultFlagProblems(flags: VaultFlags): string[] {
+  const problems: string[] = [];
+  if (flags.vaultAddr !== undefined) parseAddress(flags.vaultAddr, '--vault-addr', (m) => problems.push(m), []);
+  if (flags.vaultNamespace !== undefined && flags.vaultNamespace !== '/') {
+    const problem = namespaceProblem(flags.vaultNamespace);
+    if (problem !== undefined) problems.push(`--vault-namespace: invalid namespace ${JSON.stringify(flags.vaultNamespace.slice(0, 80))}: ${problem}`);
+  }
+  if (flags.vaultMount !== undefined) {
+    const problem = mountProblem(flags.vaultMount.replace(/^\/+|\/+$/g, ''));
+    if (problem !== undefined) problems.push(`--vault-mount: invalid KV mount ${JSON.stringify(flags.vaultMount.slice(0, 80))}: ${problem}`);
+  }
+  if (flags.vaultSecretIdFile === '') problems.push('--vault-secret-id-file: empty path');
+  return problems;
+}
 
 /** The value of VAULT_<name>, else BAO_<name>, with the name it came from; empty counts as unset (as in the Vault CLI). */
 export function envVar(env: Env, name: string): { name: string; value: string } | undefined {
@@ -97,17 +135,18 @@ export function resolveVaultConfig(env: Env, flags: VaultFlags, homeDir: string,
     return undefined;
   }
   const warnings: string[] = [];
-  const address = parseAddress(addr.value, addr.name, (m) => fail(m, addr.name.startsWith('--')), warnings);
+  const address = parseAddress(addr.value, addr.name, (m, usage = false) => fail(m, usage || addr.name.startsWith('--')), warnings);
 
   const nsVar = envVar(env, 'NAMESPACE');
   const ns = flags.vaultNamespace !== undefined ? { name: '--vault-namespace', value: flags.vaultNamespace } : nsVar;
   let namespace: string | undefined;
   if (ns !== undefined) {
-    const trimmed = ns.value.replace(/^\/+|\/+$/g, '');
-    if (trimmed === '' || trimmed === 'root') namespace = undefined;
-    else if (!NAMESPACE.test(trimmed) || trimmed.length > 512) {
-      fail(`${ns.name}: invalid namespace ${JSON.stringify(ns.value.slice(0, 80))} (letters, digits, "_", ".", "-", separated by "/")`, ns.name.startsWith('--'));
-    } else namespace = trimmed;
+    const problem = ns.value === '/' ? undefined : namespaceProblem(ns.value);
+    const trimmed = ns.value.replace(/\/$/, '');
+    if (problem !== undefined) {
+      fail(`${ns.name}: invalid namespace ${JSON.stringify(ns.value.slice(0, 80))}: ${problem}`, ns.name.startsWith('--'));
+    } else if (trimmed === '' || trimmed === 'root') namespace = undefined;
+    else namespace = trimmed;
   }
 
   const mountSource =
@@ -194,7 +233,12 @@ function resolveAuth(
       }
       secretId = { source: 'file', path: flags.vaultSecretIdFile };
     } else if (secretIdVar !== undefined) {
-      secretId = { source: 'env', name: secretIdVar.name, value: new Secret(secretIdVar.value) };
+      const problem = credentialProblem(secretIdVar.value.trim());
+      if (problem !== undefined) {
+        fail(`${secretIdVar.name} is not a valid secret ID: ${problem} (the value is not shown)`, true);
+        return undefined;
+      }
+      secretId = { source: 'env', name: secretIdVar.name, value: new Secret(secretIdVar.value.trim()) };
     } else {
       fail(`${roleId.name} is set but there is no secret ID: set VAULT_SECRET_ID or pass --vault-secret-id-file`);
       return undefined;
@@ -207,11 +251,25 @@ function resolveAuth(
     return undefined;
   }
   if (secretIdVar !== undefined) warnings.push(`${secretIdVar.name} is ignored without VAULT_ROLE_ID`);
-  if (token !== undefined) return { method: 'token', source: token.name, token: new Secret(token.value.trim()) };
+  if (token !== undefined) {
+    // a token is sent as a header: one that cannot be must fail here, not in the HTTP layer (whose errors quote it)
+    const problem = credentialProblem(token.value.trim());
+    if (problem !== undefined) {
+      fail(`${token.name} is not a valid Vault token: ${problem} (the value is not shown)`, true);
+      return undefined;
+    }
+    return { method: 'token', source: token.name, token: new Secret(token.value.trim()) };
+  }
   return { method: 'token-file', path: `${homeDir.replace(/\/+$/, '')}/.vault-token` };
 }
 
-function parseAddress(value: string, source: string, fail: (m: string) => void, warnings: string[]): string | undefined {
+function parseAddress(value: string, source: string, fail: (m: string, usage?: boolean) => void, warnings: string[]): string | undefined {
+  // "user:password@" would be a credential: refused (a usage error) and never shown, valid URL or not
+  const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/.test(value) || (value.includes('@') && !URL.canParse(value));
+  if (userinfo) {
+    fail(`${source}: the address must not carry credentials (user:password@); the value is not shown. Give the token in VAULT_TOKEN or ~/.vault-token`, true);
+    return undefined;
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -223,7 +281,11 @@ function parseAddress(value: string, source: string, fail: (m: string) => void, 
     fail(`${source}: unsupported scheme ${url.protocol} (use https:// or http://)`);
     return undefined;
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  if (url.username !== '' || url.password !== '') {
+    fail(`${source}: the address must not carry credentials (user:password@); the value is not shown`, true);
+    return undefined;
+  }
+  if (url.search !== '' || url.hash !== '') {
     fail(`${source}: the address must not carry credentials, a query or a fragment`);
     return undefined;
   }

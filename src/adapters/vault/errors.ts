@@ -1,8 +1,9 @@
 /**
  * Vault failures as EdgectlErrors with a machine-readable reason. Messages name
  * the Vault path and, for 403, the capability the policy lacks; they never
- * contain a token or secret ID (server error text does not echo them, and no
- * header or body we send is ever quoted).
+ * contain a token or secret ID: credentials are validated before they are
+ * sent, and VaultClient scrubs every error it throws (undici quotes refused
+ * header values; a proxy may echo what it was sent).
  */
 import { EdgectlError, type ErrorDetails, type ErrorKind } from '../../core/errors.js';
 
