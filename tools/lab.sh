@@ -16,6 +16,8 @@
 #   copy NAME SRC DEST        copy the file SRC into NAME at the absolute path DEST (mode kept)
 #   ssh NAME [CMD]...         ssh as root with the lab's key; the host key is checked against
 #                             the one the lab made for NAME
+#   wait NAME                 wait until NAME has booted
+#   reboot NAME               reboot NAME from inside (systemctl reboot) and wait until it is back
 #   leader NAME               print the PID (on this machine) of NAME's systemd
 #   ip NAME                   print NAME's address
 #   down NAME | down --all    stop NAME (clean poweroff, then SIGKILL), remove its overlay, cgroups,
@@ -44,7 +46,7 @@ BOOT_TIMEOUT=${EDGECTL_LAB_BOOT_TIMEOUT:-60}
 SERVICE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-  sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 }
 
 die() {
@@ -248,19 +250,88 @@ join_cgroups() {
   done
 }
 
-leader_pid() {
-  local dir pid child
-  dir=$(host_dir "$1")
-  [ -f "$dir/nspawn.pid" ] || return 1
-  pid=$(cat "$dir/nspawn.pid")
-  [ -d "/proc/$pid" ] || return 1
-  for child in $(ps -o pid= --ppid "$pid"); do
-    if [ "$(cat "/proc/$child/comm" 2>/dev/null)" = systemd ]; then
-      printf '%s\n' "$child"
-      return 0
+# run_nspawn_loop NAME NSPAWN-ARGS...: the host's supervisor (its pid is in hosts/NAME/pid).
+# With --keep-unit, a reboot inside the container makes systemd-nspawn exit 133 (it expects a
+# service manager to restart it); this loop boots the host again. SIGTERM powers it off.
+run_nspawn_loop() {
+  local name=$1 child=0 rc stopping=0
+  shift
+  trap 'stopping=1; [ "$child" -eq 0 ] || kill -TERM "$child" 2>/dev/null || true' TERM INT
+  while :; do
+    systemd-nspawn "$@" &
+    child=$!
+    rc=0
+    wait "$child" || rc=$?
+    # a trapped signal ends wait early; wait for nspawn itself
+    while kill -0 "$child" 2>/dev/null; do
+      rc=0
+      wait "$child" || rc=$?
+    done
+    if [ "$stopping" = 1 ] || [ "$rc" != 133 ]; then
+      exit "$rc"
     fi
+    echo "lab.sh: $name rebooted" >&2
+  done
+}
+
+# supervisor_pid NAME: the pid of NAME's run_nspawn_loop, if it still runs in NAME's cgroup.
+supervisor_pid() {
+  local dir pid
+  dir=$(host_dir "$1")
+  [ -f "$dir/pid" ] || return 1
+  pid=$(cat "$dir/pid")
+  grep -qs ":name=systemd:/$MARK-$1\$" "/proc/$pid/cgroup" || return 1
+  printf '%s\n' "$pid"
+}
+
+# leader_pid NAME: the pid of the container's systemd (child of nspawn, child of the loop).
+leader_pid() {
+  local pid nspawn child
+  pid=$(supervisor_pid "$1") || return 1
+  for nspawn in $(ps -o pid= --ppid "$pid"); do
+    [ "$(cat "/proc/$nspawn/comm" 2>/dev/null)" = systemd-nspawn ] || continue
+    for child in $(ps -o pid= --ppid "$nspawn"); do
+      if [ "$(cat "/proc/$child/comm" 2>/dev/null)" = systemd ]; then
+        printf '%s\n' "$child"
+        return 0
+      fi
+    done
   done
   return 1
+}
+
+# reboot_host NAME: reboot inside NAME and wait until it has booted again.
+reboot_host() {
+  local name=$1 old new deadline
+  old=$(leader_pid "$name") || die "host $name is not running"
+  nsenter -t "$old" -a systemctl reboot
+  deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+  while new=$(leader_pid "$name" || true); [ -z "$new" ] || [ "$new" = "$old" ]; do
+    supervisor_pid "$name" >/dev/null || die "host $name did not come back from the reboot"
+    [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not reboot within ${BOOT_TIMEOUT}s"
+    sleep 0.05
+  done
+  wait_booted "$name"
+}
+
+# wait_booted NAME: wait until NAME's systemd reports the boot finished; fail unless "running".
+wait_booted() {
+  local name=$1 leader state="" deadline
+  deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+  until leader=$(leader_pid "$name"); do
+    supervisor_pid "$name" >/dev/null || die "systemd-nspawn for $name exited: $(tail -n 5 "$(host_dir "$name")/console.log")"
+    [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not start within ${BOOT_TIMEOUT}s"
+    sleep 0.05
+  done
+  # systemctl answers once PID 1's private socket is up; --wait then waits for the boot to end
+  while [ -z "$state" ]; do
+    state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
+    [ -n "$state" ] || [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not answer systemctl within ${BOOT_TIMEOUT}s"
+    [ -n "$state" ] || sleep 0.05
+  done
+  if [ "$state" != running ]; then
+    die "host $name booted to '$state': $(nsenter -t "$leader" -a systemctl --failed --no-legend 2>&1 | head -n 5)"
+  fi
 }
 
 host_running() {
@@ -270,7 +341,7 @@ host_running() {
 cmd_up() {
   require_root
   require_tools systemd-nspawn nsenter ssh-keygen ip
-  local name="" ip="" base dir root pid leader deadline state start
+  local name="" ip="" base dir root start
   local -a binds=()
   while [ "$#" -gt 0 ]; do
     case "$1" in
@@ -303,30 +374,13 @@ cmd_up() {
   write_host_identity "$root" "$name" "$ip" "$dir"
   (
     join_cgroups "$name"
-    exec systemd-nspawn --quiet --boot --register=no --keep-unit --directory="$root" \
+    run_nspawn_loop "$name" --quiet --boot --register=no --keep-unit --directory="$root" \
       --machine="$name" --hostname="$name" --uuid="$(cat "$root/etc/machine-id")" \
       --network-bridge="$BRIDGE" --console=passive --link-journal=no \
       ${binds[@]+"${binds[@]}"}
   ) </dev/null >"$dir/console.log" 2>&1 &
-  pid=$!
-  printf '%s\n' "$pid" >"$dir/nspawn.pid"
-  deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
-  until leader=$(leader_pid "$name"); do
-    [ -d "/proc/$pid" ] || die "systemd-nspawn for $name exited: $(tail -n 5 "$dir/console.log")"
-    [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not start within ${BOOT_TIMEOUT}s"
-    sleep 0.05
-  done
-  # systemctl answers once PID 1's private socket is up; --wait then waits for the boot to end
-  state=""
-  while [ -z "$state" ]; do
-    state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
-    [ -n "$state" ] || [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not answer systemctl within ${BOOT_TIMEOUT}s"
-    [ -n "$state" ] || sleep 0.05
-  done
-  case "$state" in
-    running) ;;
-    *) die "host $name booted to '$state': $(nsenter -t "$leader" -a systemctl --failed --no-legend 2>&1 | head -n 5)" ;;
-  esac
+  printf '%s\n' "$!" >"$dir/pid"
+  wait_booted "$name"
   echo "lab.sh: $name up at $ip in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2
   printf '%s\n' "$ip"
 }
@@ -436,20 +490,16 @@ kill_cgroup() {
   done
 }
 
-# stop_host NAME: SIGTERM to nspawn (the container powers off), SIGKILL what is left.
+# stop_host NAME: SIGTERM to the supervisor (nspawn powers the container off), SIGKILL what is left.
 stop_host() {
-  local name=$1 dir pid i
-  dir=$(host_dir "$name")
-  if [ -f "$dir/nspawn.pid" ]; then
-    pid=$(cat "$dir/nspawn.pid")
-    if [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-nspawn ]; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for i in $(seq 1 100); do
-        [ -d "/proc/$pid" ] || break
-        sleep 0.1
-      done
-      [ ! -d "/proc/$pid" ] || echo "lab.sh: $name did not power off in $((i / 10))s; killing it" >&2
-    fi
+  local name=$1 pid i
+  if pid=$(supervisor_pid "$name"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do
+      [ -d "/proc/$pid" ] || break
+      sleep 0.1
+    done
+    [ ! -d "/proc/$pid" ] || echo "lab.sh: $name did not power off in $((i / 10))s; killing it" >&2
   fi
   kill_cgroup "$name"
 }
@@ -473,6 +523,10 @@ down_host() {
   stop_host "$name"
   unmount_marked "$name"
   remove_link "$name"
+  # nspawn's mount propagation directory for the machine
+  if ! grep -qs " /run/systemd/nspawn/propagate/$name " /proc/mounts; then
+    rm -rf "/run/systemd/nspawn/propagate/$name"
+  fi
   rm -rf "$(host_dir "$name")"
 }
 
@@ -543,6 +597,8 @@ main() {
     down) cmd_down "$@" ;;
     list) cmd_list ;;
     leader) cmd_leader "$@" ;;
+    reboot) [ "$#" -eq 1 ] || usage_error "reboot needs NAME"; validate_name "$1"; require_root; reboot_host "$1" ;;
+    wait) [ "$#" -eq 1 ] || usage_error "wait needs NAME"; validate_name "$1"; require_root; wait_booted "$1" ;;
     ip) cmd_ip "$@" ;;
     '') usage >&2; exit 2 ;;
     *) usage_error "unknown command '$cmd'" ;;
