@@ -23,6 +23,7 @@
 #   down NAME | down --all    stop NAME (clean poweroff, then SIGKILL), remove its overlay, cgroups,
 #                             link and state; --all also removes anything left by killed runs
 #                             (marked edgelab-*) and the bridge
+#   bridge                    create the bridge (up does it too), e.g. before a server listens on 10.78.0.1
 #   list                      NAME ADDRESS STATE for each host
 #
 # Network: bridge edgelab0 with 10.78.0.1/24 (this machine only; the simulated hosts use
@@ -596,6 +597,7 @@ main() {
     ssh) cmd_ssh "$@" ;;
     down) cmd_down "$@" ;;
     list) cmd_list ;;
+    bridge) require_root; ensure_bridge ;;
     leader) cmd_leader "$@" ;;
     reboot) [ "$#" -eq 1 ] || usage_error "reboot needs NAME"; validate_name "$1"; require_root; reboot_host "$1" ;;
     wait) [ "$#" -eq 1 ] || usage_error "wait needs NAME"; validate_name "$1"; require_root; wait_booted "$1" ;;
