@@ -32,3 +32,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash tools/install-bao.sh
+
+# the base rootfs of the container hosts (tools/lab.sh; cached under .lab/, rebuilt only when
+# its recipe changes); needs root, like the tests that use it
+if [ "$(id -u)" -eq 0 ]; then
+  bash tools/lab.sh base >/dev/null
+fi
