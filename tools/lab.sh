@@ -315,20 +315,25 @@ reboot_host() {
   wait_booted "$name"
 }
 
-# wait_booted NAME: wait until NAME's systemd reports the boot finished; fail unless "running".
+# wait_booted NAME [LAUNCHER]: wait until NAME's systemd reports the boot finished; fail unless
+# "running". LAUNCHER is the pid of the supervisor just started (before it has joined its cgroups).
 wait_booted() {
-  local name=$1 leader state="" deadline
+  local name=$1 launcher=${2:-} leader state="" deadline
   deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
   until leader=$(leader_pid "$name"); do
-    supervisor_pid "$name" >/dev/null || die "systemd-nspawn for $name exited: $(tail -n 5 "$(host_dir "$name")/console.log")"
+    supervisor_pid "$name" >/dev/null || { [ -n "$launcher" ] && [ -d "/proc/$launcher" ]; } || die "systemd-nspawn for $name exited: $(tail -n 5 "$(host_dir "$name")/console.log")"
     [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not start within ${BOOT_TIMEOUT}s"
     sleep 0.05
   done
-  # systemctl answers once PID 1's private socket is up; --wait then waits for the boot to end
-  while [ -z "$state" ]; do
+  # systemctl answers once PID 1's private socket is up ("offline" or nothing before that);
+  # --wait then waits for the boot to end
+  while [ -z "$state" ] || [ "$state" = offline ]; do
     state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
-    [ -n "$state" ] || [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not answer systemctl within ${BOOT_TIMEOUT}s"
-    [ -n "$state" ] || sleep 0.05
+    case "$state" in
+      ''|offline)
+        [ "$(date +%s)" -lt "$deadline" ] || die "host $name did not answer systemctl within ${BOOT_TIMEOUT}s"
+        sleep 0.05 ;;
+    esac
   done
   if [ "$state" != running ]; then
     die "host $name booted to '$state': $(nsenter -t "$leader" -a systemctl --failed --no-legend 2>&1 | head -n 5)"
@@ -375,13 +380,14 @@ cmd_up() {
   write_host_identity "$root" "$name" "$ip" "$dir"
   (
     join_cgroups "$name"
+    # the pid file names the supervisor only once it is in its cgroups (supervisor_pid checks)
+    printf '%s\n' "$BASHPID" >"$dir/pid"
     run_nspawn_loop "$name" --quiet --boot --register=no --keep-unit --directory="$root" \
       --machine="$name" --hostname="$name" --uuid="$(cat "$root/etc/machine-id")" \
       --network-bridge="$BRIDGE" --console=passive --link-journal=no \
       ${binds[@]+"${binds[@]}"}
   ) </dev/null >"$dir/console.log" 2>&1 &
-  printf '%s\n' "$!" >"$dir/pid"
-  wait_booted "$name"
+  wait_booted "$name" "$!"
   echo "lab.sh: $name up at $ip in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2
   printf '%s\n' "$ip"
 }
