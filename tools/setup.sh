@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need on a fresh Debian machine of
 # this kind: apt packages (bats + helpers, shellcheck, iproute2, openssl, and
-# binutils for the strip in npm run build:sea), the npm dependencies (npm ci),
-# and the pinned OpenBao binary (.tools/bin/bao).
+# binutils for the strip in npm run build:sea, systemd-container + debootstrap +
+# openssh-client for the container hosts of tools/lab.sh), the npm dependencies
+# (npm ci), and the pinned OpenBao binary (.tools/bin/bao).
 # Idempotent; safe to re-run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(bats bats-support bats-assert shellcheck iproute2 openssl python3 ca-certificates util-linux binutils)
+apt_packages=(bats bats-support bats-assert shellcheck iproute2 openssl python3 ca-certificates util-linux binutils systemd-container debootstrap openssh-client procps)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -31,3 +32,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash tools/install-bao.sh
+
+# the base rootfs of the container hosts (tools/lab.sh; cached under .lab/, rebuilt only when
+# its recipe changes); needs root, like the tests that use it
+if [ "$(id -u)" -eq 0 ]; then
+  bash tools/lab.sh base >/dev/null
+fi

@@ -24,6 +24,14 @@ auth-get URL USER OUT
 auth-put URL USER
     PUT URL with Basic auth USER:<password> and a JSON body; stdin holds the password on its
     first line and the body on the second (secrets never in argv). Exit codes as auth-get.
+
+notify PID STATE
+    sd_notify for the fake rke2 (bash cannot send a datagram): send STATE (e.g. READY=1) to
+    $NOTIFY_SOCKET with SCM_CREDENTIALS naming PID, the service's main process, as the sender.
+    systemd (NotifyAccess=main, the default of Type=notify) accepts a message only from the
+    main PID; root may name another process of its own in the credentials, which is what
+    `systemd-notify --pid` relies on too. Without $NOTIFY_SOCKET (not under systemd) it does
+    nothing.
 """
 import base64
 import hashlib
@@ -35,6 +43,7 @@ import os
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import urllib.error
 import urllib.request
@@ -178,7 +187,22 @@ def fetch(url, out, headers=None, method="GET", data=None):
     return 0
 
 
+def notify(pid, state):
+    path = os.environ.get("NOTIFY_SOCKET", "")
+    if not path:
+        return 0
+    if path.startswith("@"):
+        path = "\0" + path[1:]
+    creds = struct.pack("3i", pid, os.getuid(), os.getgid())
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.connect(path)
+        sock.sendmsg([state.encode()], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])
+    return 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "notify":
+        return notify(int(argv[2]), argv[3])
     if len(argv) >= 2 and argv[1] == "serve":
         serve(argv[2:])
         return 0
