@@ -145,11 +145,24 @@ describe('a policy-limited token', () => {
     const run = await runEdgectl(['cluster', 'list'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
     expect(run.code).toBe(5);
     expect(run.stderr).toContain('needs the "list" capability on kv/metadata/rke2');
+    // the hint points at the per-role check, not at a check that suggests every role's grants
+    expect(run.stderr).toContain('edgectl vault check --role server|agent|operator');
+    // issue 10.2: read on kv/data/rke2/* serves no role; the fix is per role, from that role's README policy
     const check = await runEdgectl(['vault', 'check'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
     expect(check.code).toBe(5);
-    expect(check.stdout).toMatch(/^FAIL {2}capabilities {2}the token's policy lacks create\+update on kv\/data\/rke2\/rke2-00000000 \(register and update the cluster secret\);/m);
-    expect(check.stdout).toContain('path "kv/data/rke2/*" { capabilities = ["create", "update"] }');
-    expect(check.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["read", "patch", "list"] }');
+    expect(check.stdout).toMatch(/^FAIL {2}capabilities {2}the token serves none of server, agent, operator on rke2\/\* \(probed with rke2-00000000\): server lacks create\+update on kv\/data\/rke2\/rke2-00000000 \(register and update the cluster secret\);/m);
+    // no role was named: no stanzas (another role's lines are no fix), but how to get the role's own
+    expect(check.stdout).not.toMatch(/path "/);
+    expect(check.stdout).toContain('fix: check the role this token is for, to get the lines of that role\'s README policy it lacks: edgectl vault check --role server|agent|operator [--cluster-id ID]');
+    const asServer = await runEdgectl(['vault', 'check', '--role', 'server'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
+    expect(asServer.code).toBe(5);
+    expect(asServer.stdout).toContain('server: add (from edgectl-server');
+    expect(asServer.stdout).toContain('path "kv/data/rke2/*" { capabilities = ["create", "update"] }');
+    expect(asServer.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["patch"] }');
+    expectFixWithinReadme(asServer.stdout, 'rke2-00000000');
+    const asOperator = await runEdgectl(['vault', 'check', '--role', 'operator'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
+    expect(asOperator.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["read", "delete", "list"] }');
+    expectFixWithinReadme(asOperator.stdout, 'rke2-00000000');
     noSecretsIn(run);
     noSecretsIn(check);
   });
@@ -161,6 +174,25 @@ function readmePolicy(name: string, clusterId: string): string {
   const m = new RegExp(`<!-- policy: ${name} -->\\n\`\`\`hcl\\n([\\s\\S]*?)\`\`\``).exec(readme);
   if (m?.[1] === undefined) throw new Error(`README has no policy ${name}`);
   return m[1].replaceAll('rke2-abc12345', clusterId);
+}
+
+/** Every stanza a check suggests must be one of the README policies' stanzas (same path, no more capabilities). */
+function expectFixWithinReadme(stdout: string, clusterId: string): void {
+  const stanza = /path "([^"]+)"\s*\{\s*capabilities = \[([^\]]*)\]\s*\}/g;
+  const caps = (list: string): string[] => [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
+  const granted = new Map<string, Set<string>>();
+  for (const name of ['edgectl-server', 'edgectl-server-day2', 'edgectl-agent', 'edgectl-operator']) {
+    for (const m of readmePolicy(name, clusterId).matchAll(stanza)) {
+      const set = granted.get(m[1] ?? '') ?? new Set<string>();
+      for (const c of caps(m[2] ?? '')) set.add(c);
+      granted.set(m[1] ?? '', set);
+    }
+  }
+  for (const m of stdout.matchAll(stanza)) {
+    const readme = granted.get(m[1] ?? '');
+    expect(readme, `suggested path ${m[1]} is in no README policy`).toBeDefined();
+    for (const c of caps(m[2] ?? '')) expect(readme?.has(c), `README grants no ${c} on ${m[1]}`).toBe(true);
+  }
 }
 
 describe('the README policies, pasted as they are', () => {
@@ -184,9 +216,24 @@ describe('the README policies, pasted as they are', () => {
     }
     const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
     expect((await runEdgectl(['vault', 'check', '--role', 'server'], { env })).code).toBe(0);
+    // issue 10.2: the default (--role all) passes a correct server setup and says which role it serves
     const all = await runEdgectl(['vault', 'check'], { env });
-    expect(all.code).toBe(5);
-    expect(all.stdout).toContain('list on kv/metadata/rke2/ (cluster list)');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves server, agent on rke2\/\* \(probed with rke2-00000000\); not operator/m); // a server may do what an agent does
+  });
+
+  it('server with the day-2 policy: --role server reports nothing optional missing; without it, names the day-2 stanzas of that cluster only', async () => {
+    const token = await tokenWithPolicy(bao, 'edgectl-server-full', `${readmePolicy('edgectl-server', ID)}\n${readmePolicy('edgectl-server-day2', ID)}`);
+    secrets.push(token);
+    const full = await runEdgectl(['vault', 'check', '--role', 'server', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: token } });
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/^PASS {2}capabilities {2}server: create, read, update, patch on cluster rke2-pol00001\n/m);
+    const base = await tokenWithPolicy(bao, 'edgectl-server', readmePolicy('edgectl-server', ID));
+    secrets.push(base);
+    const part = await runEdgectl(['vault', 'check', '--role', 'server', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: base } });
+    expect(part.code).toBe(0);
+    expect(part.stdout).toContain(`path "kv/metadata/rke2/${ID}/nodes/*" { capabilities = ["delete", "list"] }`);
+    expectFixWithinReadme(part.stdout, ID);
   });
 
   it('agent: reads its cluster and records its own node; nothing else; vault check --role agent passes', async () => {
@@ -207,6 +254,34 @@ describe('the README policies, pasted as they are', () => {
     const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
     expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', ID], { env })).code).toBe(0);
     expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', 'rke2-auth0001'], { env })).code).toBe(5);
+    // issue 10.2: the default role passes for the agent's cluster, and never suggests write access to every cluster
+    const all = await runEdgectl(['vault', 'check', '--cluster-id', ID], { env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves agent on cluster rke2-pol00001; not server, operator/m);
+    const noId = await runEdgectl(['vault', 'check'], { env });
+    expect(noId.code).toBe(5);
+    expect(noId.stdout).toContain('(an agent needs --cluster-id)');
+    const agentNoId = await runEdgectl(['vault', 'check', '--role', 'agent'], { env });
+    expect(agentNoId.code).toBe(5);
+    expect(agentNoId.stdout).toContain('agent: its policy (edgectl-agent) names its cluster: check it with --cluster-id ID');
+    const other = await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', 'rke2-auth0001'], { env });
+    expect(other.stdout).toContain('path "kv/data/rke2/rke2-auth0001" { capabilities = ["read"] }');
+    for (const run of [noId, agentNoId, other]) {
+      expect(run.stdout).not.toContain('path "kv/data/rke2/*"');
+      expectFixWithinReadme(run.stdout, 'rke2-auth0001');
+    }
+  });
+
+  it('an agent policy missing its node-entry line: the fix is that line, for that cluster', async () => {
+    const policy = readmePolicy('edgectl-agent', ID).split('\n').filter((l) => !l.startsWith(`path "kv/data/rke2/${ID}/nodes/*"`)).join('\n');
+    const token = await tokenWithPolicy(bao, `edgectl-agent-partial-${ID}`, policy);
+    secrets.push(token);
+    const run = await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: token } });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toMatch(/^FAIL {2}capabilities {2}agent: the token's policy lacks create\+read\+update on kv\/data\/rke2\/rke2-pol00001\/nodes\/probe-node \(its node entry\)$/m);
+    expect(run.stdout).toContain(`path "kv/data/rke2/${ID}/nodes/*" { capabilities = ["create", "read", "update"] }`);
+    expect(run.stdout).not.toContain('path "kv/data/rke2/*"');
+    expectFixWithinReadme(run.stdout, ID);
   });
 
   it('operator: lists (one detailed-metadata LIST), shows and deletes; cannot create; vault check --role operator passes', async () => {
@@ -222,6 +297,9 @@ describe('the README policies, pasted as they are', () => {
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout).nodes.map((n: { name: string }) => n.name)).toEqual(['a1', 'srv-1']);
     expect((await runEdgectl(['vault', 'check', '--role', 'operator'], { env })).code).toBe(0);
+    const all = await runEdgectl(['vault', 'check'], { env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves operator on rke2\/\*/m);
     const v = vaultFrom(env);
     try {
       expect((await rejection(v.registry.registerCluster(cluster('rke2-pol00002')))).reason).toBe('denied');

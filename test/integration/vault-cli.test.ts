@@ -250,7 +250,9 @@ describe('edgectl vault check', () => {
       ['kv-mount', 'pass'],
       ['capabilities', 'pass'],
     ]);
-    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'create, read, update, patch, list on cluster rke2-cli00001', fix: null });
+    // issue 10.2: --role all checks each role; a root token serves all three
+    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'serves server, agent, operator on cluster rke2-cli00001', fix: null });
+    expect(json.roles).toEqual({ server: true, agent: true, operator: true });
   });
 
   it('a KV v1 mount fails kv-mount with the fix (exit 6)', async () => {

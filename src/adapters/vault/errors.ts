@@ -133,7 +133,7 @@ export function vaultErrorFromResponse(req: RequestInfo, status: number, errors:
       return new VaultError(
         'denied',
         `permission denied: ${where} needs the "${req.capability}" capability on ${req.path} in the token's policy`,
-        { ...base, hint: 'grant it (see "Vault policies" in the README), or run edgectl vault check to see what the token may do' },
+        { ...base, hint: 'grant it as the README policy of this token\'s role does ("Vault policies"); edgectl vault check --role server|agent|operator [--cluster-id ID] names the lines that role lacks' },
       );
     case 404:
       return new VaultError('not-found', `${req.path}${inNamespace(req.namespace)} not found`, base);
