@@ -13,6 +13,7 @@ import { CONCRETE_VAULT_ROLES, type VaultRole, clusterCapabilityNeeds, policyFix
 import { type ConcreteRole, ROLE_POLICY_NAMES, type RoleVerdict, describeMissing, judgeRole } from '../core/vault-roles.js';
 import type { VaultClient } from '../adapters/vault/client.js';
 import { type Context, writeJson, writeOut } from './context.js';
+import { withVaultProgress } from './vault-progress.js';
 import { clientFor } from './vault-session.js';
 
 export interface VaultCheckInput {
@@ -87,7 +88,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
   try {
     let health;
     try {
-      health = await client.health();
+      health = await withVaultProgress(ctx, config, 'sys/health', () => client.health());
       add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${health.standby ? ', standby node' : ''})`, fix: null });
     } catch (err) {
       fail('reachable', err);
@@ -111,7 +112,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
 
     let authed = false;
     try {
-      const self = await client.lookupSelf();
+      const self = await withVaultProgress(ctx, config, 'auth/token/lookup-self', () => client.lookupSelf());
       if (config.namespace !== undefined) add({ name: 'namespace', status: 'pass', detail: `namespace ${config.namespace} exists`, fix: null });
       const ttl = self.ttl === 0 ? 'no expiry' : `expires in ${formatTtl(self.ttl)}`;
       add({ name: 'auth', status: 'pass', detail: `${client.describeAuth()}: policies ${self.policies.join(', ') || '(none)'}; ${ttl}`, fix: null });
@@ -134,14 +135,14 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
 
     const kv = new Kv2(client, config.mount);
     try {
-      await kv.ensureV2();
+      await withVaultProgress(ctx, config, `sys/internal/ui/mounts/${config.mount}`, () => kv.ensureV2());
       add({ name: 'kv-mount', status: 'pass', detail: `${config.mount}/ is a KV version 2 mount`, fix: null });
     } catch (err) {
       fail('kv-mount', err);
     }
 
     try {
-      const result = await checkRoles(client, config.mount, input);
+      const result = await withVaultProgress(ctx, config, 'sys/capabilities-self', () => checkRoles(client, config.mount, input));
       roles = result.roles;
       add(result.check, result.check.status === 'fail' ? 'vaultDenied' : undefined);
     } catch (err) {

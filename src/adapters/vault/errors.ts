@@ -215,6 +215,9 @@ export function vaultErrorFromNetwork(req: RequestInfo, err: unknown, timeoutMs:
   return new VaultError('unreachable', `cannot reach Vault at ${req.address} (${req.method} ${req.path}): ${what}${afterRetries}`, {
     path: req.path,
     cause: err,
-    hint: 'check VAULT_ADDR, that Vault is running, and that this host can reach it (firewall, DNS); VAULT_CLIENT_TIMEOUT raises the timeout',
+    hint:
+      code === 'TIMEOUT'
+        ? `check that Vault (or a proxy in front of it) at ${req.address} is healthy and that VAULT_ADDR names it; each attempt waits VAULT_CLIENT_TIMEOUT (${Math.round(timeoutMs / 100) / 10}s here) and VAULT_MAX_RETRIES more attempts follow: lower them to give up sooner (raise the timeout only for a Vault that is slow but alive)`
+        : 'check VAULT_ADDR, that Vault is running, and that this host can reach it (firewall, DNS)',
   });
 }
