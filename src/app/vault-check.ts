@@ -89,7 +89,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     let health;
     try {
       health = await withVaultProgress(ctx, config, 'sys/health', () => client.health());
-      add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${health.standby ? ', standby node' : ''})`, fix: null });
+      add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${nodeState(health)})`, fix: null });
     } catch (err) {
       fail('reachable', err);
       skip(rest.slice(1), 'needs a reachable Vault');
@@ -252,4 +252,11 @@ function roleFix(v: RoleVerdict, clusterId: string | undefined): string {
     return `agent: its policy (${ROLE_POLICY_NAMES.agent}) names its cluster: check it with --cluster-id ID`;
   }
   return `${v.role}: add (from ${ROLE_POLICY_NAMES[v.role]}):\n${policyFix(v.missing.map(stanza))}`;
+}
+
+/** ", sealed" or ", standby node" for the reachable line: a sealed node also reports standby, and calling it one misleads. */
+function nodeState(health: { sealed: boolean; initialized: boolean; standby: boolean }): string {
+  if (!health.initialized) return ', not initialized';
+  if (health.sealed) return ', sealed';
+  return health.standby ? ', standby node' : '';
 }

@@ -267,6 +267,16 @@ describe('edgectl vault check', () => {
     });
   });
 
+  it('honours VAULT_KV_MOUNT (issue 15.7): the mount it names is the one checked and listed', async () => {
+    const check = await edgectl(['vault', 'check', '-o', 'json'], { VAULT_KV_MOUNT: 'kv1' });
+    expect(check.code).toBe(6);
+    expect(JSON.parse(check.stdout).mount).toBe('kv1');
+    const list = await edgectl(['cluster', 'list', '-o', 'json'], { EDGECTL_VAULT_MOUNT: 'kv', VAULT_KV_MOUNT: 'kv1' });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).mount).toBe('kv');
+    expect(list.stderr).toContain('warning: VAULT_KV_MOUNT=kv1 is ignored: EDGECTL_VAULT_MOUNT sets the KV mount to kv');
+  });
+
   it('no address: a failing config line and exit 3', async () => {
     const run = await runEdgectl(['vault', 'check'], { env: {} });
     expect(run.code).toBe(3);

@@ -297,6 +297,9 @@ describe('a sealed server', () => {
     const run = await runEdgectl(['vault', 'check'], { env: rootEnv(sealed) });
     expect(run.code).toBe(4);
     expect(run.stdout).toMatch(/^PASS {2}reachable/m);
+    // issue 10.13: a sealed single node reports standby too; it is called sealed, not a standby node
+    expect(run.stdout).toMatch(/^PASS {2}reachable +.* answers \(version [^,)]+, sealed\)$/m);
+    expect(run.stdout).not.toContain('standby');
     expect(run.stdout).toMatch(/^FAIL {2}unsealed +Vault at .* is sealed\n +fix: unseal it: bao operator unseal/m);
     for (const name of ['auth', 'kv-mount', 'capabilities']) expect(run.stdout).toMatch(new RegExp(`^SKIP  ${name}`, 'm'));
     expect(run.stderr).toContain('1 of 6 Vault checks failed (first: unsealed)');
