@@ -124,6 +124,37 @@ describe('token auth', () => {
   });
 });
 
+describe('a token that expires during a run (issue 15.5)', () => {
+  it('a 403 after the token expired is reported as the expired token (exit 5, log in again), although an earlier 403 found it valid', async () => {
+    const policy = readmePolicy('edgectl-operator', 'rke2-abc12345')
+      .split('\n')
+      .filter((l) => !l.includes('detailed-metadata'))
+      .join('\n');
+    await bao.api('PUT', 'sys/policies/acl/edgectl-operator-short', { policy });
+    const token = (await bao.api('POST', 'auth/token/create', { policies: ['edgectl-operator-short'], ttl: '3s', explicit_max_ttl: '3s' })).json.auth.client_token as string;
+    secrets.push(token);
+    const v = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
+    try {
+      // the detailed-metadata LIST is denied (the optional line is missing): a 403 while the token is valid
+      expect((await v.registry.listClusters()).map((c) => c.id)).toContain('rke2-auth0001');
+      expect(v.debug.filter((l) => l.startsWith('vault: GET auth/token/lookup-self → 200'))).toHaveLength(1);
+      // wait until Vault refuses the token
+      const deadline = Date.now() + 10_000;
+      while ((await bao.api('GET', 'auth/token/lookup-self', undefined, { token, allow: [403] })).status !== 403) {
+        if (Date.now() > deadline) throw new Error('the 3s token did not expire');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const err = await rejection(v.registry.listClusters());
+      expect(err.reason).toBe('auth');
+      expect(err.exitCode).toBe(5);
+      expect(err.message).toContain('it is invalid, expired or revoked');
+      expect(err.hint).toContain('log in again');
+    } finally {
+      await v.client.close();
+    }
+  });
+});
+
 describe('a policy-limited token', () => {
   it('gets a 403 naming the path and the capability it lacks (exit 5)', async () => {
     const readOnly = await tokenWithPolicy(bao, 'rke2-read', 'path "kv/data/rke2/*" { capabilities = ["read"] }');
