@@ -6,6 +6,7 @@
  */
 import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
 import { isVaultError } from '../adapters/vault/errors.js';
+import { tokenNamespaceRefusal } from '../adapters/vault/token-namespace.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../cli/options.js';
 import { EdgectlError, type ErrorKind } from '../core/errors.js';
@@ -114,9 +115,13 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     try {
       const self = await withVaultProgress(ctx, config, 'auth/token/lookup-self', () => client.lookupSelf());
       if (config.namespace !== undefined) add({ name: 'namespace', status: 'pass', detail: `namespace ${config.namespace} exists`, fix: null });
-      const ttl = self.ttl === 0 ? 'no expiry' : `expires in ${formatTtl(self.ttl)}`;
-      add({ name: 'auth', status: 'pass', detail: `${client.describeAuth()}: policies ${self.policies.join(', ') || '(none)'}; ${ttl}`, fix: null });
-      authed = true;
+      const wrongNamespace = tokenNamespaceRefusal(self.namespacePath, config.namespace);
+      if (wrongNamespace !== undefined) fail('auth', wrongNamespace);
+      else {
+        const ttl = self.ttl === 0 ? 'no expiry' : `expires in ${formatTtl(self.ttl)}`;
+        add({ name: 'auth', status: 'pass', detail: `${client.describeAuth()}: policies ${self.policies.join(', ') || '(none)'}; ${ttl}`, fix: null });
+        authed = true;
+      }
     } catch (err) {
       if (config.namespace !== undefined) {
         if (isVaultError(err, 'namespace')) {

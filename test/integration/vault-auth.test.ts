@@ -451,6 +451,49 @@ describe('namespaces', () => {
     expect(JSON.parse(run.stdout).clusters.map((c: { id: string }) => c.id)).toEqual(['rke2-ns000001']);
   });
 
+  it('the mixed form (issue 15.4): VAULT_NAMESPACE=team-m with --vault-mount site-1/kv, a mount of the child namespace team-m/site-1', async () => {
+    await bao.api('POST', 'sys/namespaces/team-m', {});
+    await bao.api('POST', 'sys/namespaces/site-1', {}, { namespace: 'team-m' });
+    await enableKv(bao, 'kv', 2, 'team-m/site-1');
+    const seed = vaultFrom(rootEnv(bao, { VAULT_NAMESPACE: 'team-m/site-1' }));
+    try {
+      await seed.registry.registerCluster(cluster('rke2-mixed001'));
+    } finally {
+      await seed.client.close();
+    }
+    const env = rootEnv(bao, { VAULT_NAMESPACE: 'team-m' });
+    const list = await runEdgectl(['cluster', 'list', '-o', 'json', '--vault-mount', 'site-1/kv'], { env });
+    expect(list.stderr).not.toContain('error');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).clusters.map((c: { id: string }) => c.id)).toEqual(['rke2-mixed001']);
+    const check = await runEdgectl(['vault', 'check', '--vault-mount', 'site-1/kv'], { env });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/^PASS {2}kv-mount +site-1\/kv\/ is a KV version 2 mount/m);
+    // a path inside a mount is still refused
+    const inside = await runEdgectl(['cluster', 'list', '--vault-mount', 'site-1/kv/rke2'], { env });
+    expect(inside.code).toBe(6);
+  });
+
+  it('a token of namespace team-b used with VAULT_NAMESPACE=team-a: a refusal naming the token\'s namespace (exit 5), not a missing mount (issue 15.4)', async () => {
+    await bao.api('POST', 'sys/namespaces/team-b', {});
+    await enableKv(bao, 'kv', 2, 'team-b');
+    const token = await tokenWithPolicy(bao, 'edgectl-operator', readmePolicy('edgectl-operator', 'rke2-abc12345'), 'team-b');
+    secrets.push(token);
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token, VAULT_NAMESPACE: 'team-a' };
+    const list = await runEdgectl(['cluster', 'list'], { env });
+    expect(list.code).toBe(5);
+    expect(list.stderr).toContain('the Vault token belongs to namespace "team-b/", which is not "team-a" nor a parent of it');
+    expect(list.stderr).not.toContain('does not exist');
+    const check = await runEdgectl(['vault', 'check', '-o', 'json'], { env });
+    expect(check.code).toBe(5);
+    const auth = JSON.parse(check.stdout).checks.find((c: { name: string }) => c.name === 'auth');
+    expect(auth.status).toBe('fail');
+    expect(auth.detail).toContain('belongs to namespace "team-b/"');
+    expect(auth.fix).toContain('VAULT_NAMESPACE=team-b');
+    noSecretsIn(list);
+    noSecretsIn(check);
+  });
+
   it('a namespace that does not exist: exit 5, named, and vault check says so', async () => {
     const run = await runEdgectl(['cluster', 'list'], { env: rootEnv(bao, { VAULT_NAMESPACE: 'no-such-ns' }) });
     expect(run.code).toBe(5);
