@@ -329,7 +329,7 @@ export class ClusterRegistry {
     const meta = await this.kv.readMetadata(path);
     if (meta === undefined) return [];
     const versions = Object.values(meta.versions)
-      .filter((v) => v.deletionTime === '' && !v.destroyed)
+      .filter((v) => !this.kv.isDeleted(v))
       .map((v) => v.version)
       .sort((a, b) => b - a);
     const read = await mapBounded(versions, opts.concurrency ?? 8, async (version): Promise<TokenVersion | undefined> => {
@@ -468,7 +468,7 @@ export class ClusterRegistry {
       if (detailed === undefined && method === 'detailed-metadata') {
         throw new VaultError('bad-request', `${this.kv.mount}/detailed-metadata/ is not available (not OpenBao, or the policy lacks list on it)`);
       }
-      if (detailed !== undefined) summaries = detailed.filter((e) => isClusterKey(e.key)).map((e) => summarize(e.key, e.metadata));
+      if (detailed !== undefined) summaries = detailed.filter((e) => isClusterKey(e.key)).map((e) => summarize(e.key, e.metadata, this.kv));
       else this.debug('detailed-metadata LIST unavailable; reading each cluster\'s metadata');
     }
     if (summaries === undefined) {
@@ -478,7 +478,7 @@ export class ClusterRegistry {
         opts.concurrency ?? LIST_CONCURRENCY,
         async (id) => {
           const meta = await this.kv.readMetadata(clusterSecretPath(id));
-          return meta === undefined ? undefined : summarize(id, meta); // undefined: deleted between LIST and read
+          return meta === undefined ? undefined : summarize(id, meta, this.kv); // undefined: deleted between LIST and read
         },
         opts.signal,
       );
@@ -525,7 +525,7 @@ export class ClusterRegistry {
 
 const isClusterKey = (key: string): boolean => !key.endsWith('/') && clusterIdProblem(key) === undefined;
 
-function summarize(id: string, meta: KvMetadata): ClusterSummary {
+function summarize(id: string, meta: KvMetadata, kv: Pick<Kv2, 'isDeleted'>): ClusterSummary {
   const m = decodeClusterMetadata(meta.customMetadata);
   const current = meta.versions[String(meta.currentVersion)];
   return {
@@ -537,7 +537,7 @@ function summarize(id: string, meta: KvMetadata): ClusterSummary {
     tags: m.tags,
     currentVersion: meta.currentVersion,
     updatedTime: meta.updatedTime,
-    deleted: current === undefined || current.deletionTime !== '' || current.destroyed,
+    deleted: current === undefined || kv.isDeleted(current),
   };
 }
 

@@ -12,6 +12,7 @@ import { EdgectlError, type ErrorKind } from '../core/errors.js';
 import { type VaultRole, clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { clientFor } from './vault-session.js';
+import { deleteVersionAfterWarnings } from './vault-retention.js';
 
 export interface VaultCheckInput {
   clusterId: string | undefined;
@@ -131,6 +132,10 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     try {
       await kv.ensureV2();
       add({ name: 'kv-mount', status: 'pass', detail: `${config.mount}/ is a KV version 2 mount`, fix: null });
+      for (const w of await deleteVersionAfterWarnings(kv, input.clusterId).catch(() => [])) {
+        ctx.ui.warn(w);
+        config.warnings.push(w);
+      }
     } catch (err) {
       fail('kv-mount', err);
     }

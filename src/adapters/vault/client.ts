@@ -267,7 +267,8 @@ export class VaultClient {
     return sleep(ms, this.#opts.signal);
   }
 
-  private now(): number {
+  /** The run's wall clock in ms (the injected one in tests). */
+  now(): number {
     return this.#opts.now?.() ?? Date.now();
   }
 
