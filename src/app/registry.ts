@@ -220,6 +220,15 @@ export class ClusterRegistry {
     }
     if (res.kind === 'deleted') {
       const v = res.info.version;
+      const earlier = res.info.destroyed ? await this.earlierTokenVersion(path, v) : undefined;
+      if (earlier !== undefined) {
+        throw new VaultError('deleted', `cluster ${clusterId}: the current version (${v}) of ${this.kv.dataPath(path)} was destroyed; version ${earlier.version} still holds a join token`, {
+          path: this.kv.dataPath(path),
+          hint:
+            `version ${earlier.version} has token generation ${earlier.generation}: the same token as version ${v} unless version ${v} was a token rotation; ` +
+            `roll back to it with bao kv rollback -mount=${this.kv.mount} -version=${earlier.version} ${path}`,
+        });
+      }
       throw new VaultError(
         'deleted',
         `cluster ${clusterId}: the current version (${v}) of ${this.kv.dataPath(path)} was ${res.info.destroyed ? 'destroyed' : `deleted at ${res.info.deletionTime}`}`,
@@ -247,6 +256,26 @@ export class ClusterRegistry {
       customMetadata: res.customMetadata,
       extra,
     };
+  }
+
+  /**
+   * The newest version before `before` that is kept and holds a non-empty token,
+   * or undefined (also when the metadata may not be read: an agent's policy).
+   */
+  private async earlierTokenVersion(path: string, before: number): Promise<{ version: number; generation: number } | undefined> {
+    const meta = await this.kv.readMetadata(path).catch((err: unknown) => {
+      if (isVaultError(err, 'denied')) return undefined;
+      throw err;
+    });
+    const candidates = Object.values(meta?.versions ?? {})
+      .filter((info) => info.version < before && !this.kv.isDeleted(info))
+      .map((info) => info.version)
+      .sort((a, b) => b - a);
+    for (const version of candidates) {
+      const res = await this.kv.read<Record<string, unknown>>(path, { version });
+      if (res.kind === 'found' && typeof res.data.token === 'string' && res.data.token !== '') return { version, generation: tokenGenerationOf({ extra: res.data }) };
+    }
+    return undefined;
   }
 
   /**

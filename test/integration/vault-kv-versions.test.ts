@@ -4,13 +4,14 @@
  * a warning at vault check), and a destroyed current version whose token an
  * earlier version still holds (the hint names that version and the rollback).
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/adapters/vault/errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
-import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, clusterFixture, rootEnv, vaultFrom } from '../support/vault.js';
+import { BAO_BIN, type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
+import { type TestVault, clusterFixture, rootEnv, tokenWithPolicy, vaultFrom } from '../support/vault.js';
 
 let bao: OpenBao;
 let kv: TestVault;
@@ -109,5 +110,56 @@ describe('delete_version_after: a deletion_time in the future is not a deletion'
     const clean = await runEdgectl(['vault', 'check', '--cluster-id', 'rke2-dva00002'], { env: rootEnv(bao) });
     expect(clean.code).toBe(0);
     expect(clean.stderr).not.toContain('delete_version_after');
+  });
+});
+
+describe('a destroyed current version', () => {
+  it('names the earlier version that still holds the token and the rollback command, which brings the cluster back', async () => {
+    const rec = await kv.registry.registerCluster(cluster('rke2-dst00010'));
+    await kv.registry.updateCluster(rec, { state: 'ready' }); // version 2: same token
+    await bao.api('PUT', 'kv/destroy/rke2/rke2-dst00010', { versions: [2] });
+    const err = await rejection(kv.registry.readCluster('rke2-dst00010'));
+    expect(err.reason).toBe('deleted');
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toBe('cluster rke2-dst00010: the current version (2) of kv/data/rke2/rke2-dst00010 was destroyed; version 1 still holds a join token');
+    expect(err.hint).toContain('version 1 has token generation 0');
+    expect(err.hint).toContain('roll back to it with bao kv rollback -mount=kv -version=1 rke2/rke2-dst00010');
+    expect(err.hint).not.toContain('cluster delete');
+    // the hinted command, run as the operator would
+    const args = (err.hint ?? '').replace(/^.*roll back to it with bao /, '').split(' ');
+    const run = spawnSync(BAO_BIN, args, { env: { PATH: process.env.PATH, HOME: '/nonexistent', VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken }, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const back = await kv.registry.readCluster('rke2-dst00010');
+    expect(back.version).toBe(3);
+    expect(back.token.reveal()).toBe('K10rke2-dst00010::server:rke2-dst00010-secret');
+  });
+
+  it('skips destroyed, deleted and token-less earlier versions; says the token is gone when none holds one', async () => {
+    const rec = await kv.registry.registerCluster(cluster('rke2-dst00011', { token: new Secret('') })); // as a bootstrap registers
+    const v2 = await kv.registry.updateCluster(rec, { state: 'ready', token: new Secret('K10x::server:first') });
+    const v3 = await kv.registry.updateCluster(v2, {});
+    await kv.registry.updateCluster(v3, {});
+    await bao.api('PUT', 'kv/destroy/rke2/rke2-dst00011', { versions: [4] });
+    await bao.api('POST', 'kv/delete/rke2/rke2-dst00011', { versions: [3] });
+    expect((await rejection(kv.registry.readCluster('rke2-dst00011'))).hint).toContain('-version=2 rke2/rke2-dst00011');
+    await bao.api('PUT', 'kv/destroy/rke2/rke2-dst00011', { versions: [2] });
+    const gone = await rejection(kv.registry.readCluster('rke2-dst00011'));
+    expect(gone.message).toContain('(4) of kv/data/rke2/rke2-dst00011 was destroyed');
+    expect(gone.hint).toBe('the token is gone; remove the entry with edgectl cluster delete rke2-dst00011');
+  });
+
+  it('a token that may not read the metadata (an agent) gets the plain destroyed message', async () => {
+    const rec = await kv.registry.registerCluster(cluster('rke2-dst00012'));
+    await kv.registry.updateCluster(rec, { state: 'ready' });
+    await bao.api('PUT', 'kv/destroy/rke2/rke2-dst00012', { versions: [2] });
+    const token = await tokenWithPolicy(bao, 'agent-dst', 'path "kv/data/rke2/rke2-dst00012" { capabilities = ["read"] }\npath "sys/internal/ui/mounts/kv" { capabilities = ["read"] }');
+    const agent = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
+    try {
+      const err = await rejection(agent.registry.readCluster('rke2-dst00012'));
+      expect(err.reason).toBe('deleted');
+      expect(err.message).toContain('was destroyed');
+    } finally {
+      await agent.client.close();
+    }
   });
 });
