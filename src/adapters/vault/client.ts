@@ -108,6 +108,8 @@ export class VaultClient {
   #token: Promise<Secret> | undefined;
   #tokenValid: Promise<boolean> | undefined;
   #closed = false;
+  /** X-Vault-Index of this run's last write: later requests carry it, so a standby serving them has caught up with it */
+  #writeIndex: string | undefined;
 
   constructor(config: VaultConfig, opts: VaultClientOptions = {}) {
     this.config = config;
@@ -149,9 +151,11 @@ export class VaultClient {
         }
         throw vaultErrorFromNetwork(info, err, this.config.timeoutMs, retries);
       }
-      const { status, body, retryAfter, crossOrigin } = outcome;
+      const { status, body, retryAfter, crossOrigin, sentIndex } = outcome;
       if ((status >= 200 && status < 300) || (req.accept ?? []).includes(status)) return { status, body, retries };
-      if (shouldRetry({ status }, retries, this.#policy, repeatable)) {
+      // a standby refuses (412/429) a request whose X-Vault-Index it has not reached yet, before running it: safe to send again
+      const notCaughtUp = sentIndex && (status === 412 || status === 429);
+      if (shouldRetry({ status }, retries, this.#policy, repeatable || notCaughtUp)) {
         const wait = retryDelayMs(retries + 1, parseRetryAfter(retryAfter, this.now()), this.#policy, this.#opts.random);
         if (wait !== undefined) {
           this.stats.retries += 1;
@@ -186,7 +190,7 @@ export class VaultClient {
     req: VaultRequest,
     info: RequestInfo,
     token: Secret | undefined,
-  ): Promise<{ status: number; body: unknown; retryAfter: string | null; crossOrigin: string | undefined }> {
+  ): Promise<{ status: number; body: unknown; retryAfter: string | null; crossOrigin: string | undefined; sentIndex: boolean }> {
     const dispatcher = await this.dispatcher();
     let url = this.url(req);
     let crossOrigin: string | undefined;
@@ -196,6 +200,12 @@ export class VaultClient {
       if (crossOrigin === undefined) {
         if (token !== undefined) headers['X-Vault-Token'] = token.reveal();
         if (info.namespace !== undefined) headers['X-Vault-Namespace'] = info.namespace;
+        if (this.#writeIndex !== undefined) {
+          // read-your-writes on OpenBao standbys: a standby that has not applied this run's last write yet answers 412/429
+          // instead of a stale answer, and the retry waits for it (X-Vault-Inconsistent: forward-active-node alone did not
+          // prevent the stale 404s on OpenBao 2.7 standbys, so it is not sent)
+          headers['X-Vault-Index'] = this.#writeIndex;
+        }
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
       // one controller per exchange, linked by hand to the run's signal so that the listener is
@@ -238,7 +248,9 @@ export class VaultClient {
         url = next;
         continue;
       }
-      return { status: res.status, body: parseJson(text), retryAfter: res.headers.get('retry-after'), crossOrigin };
+      const index = res.headers.get('x-vault-index');
+      if (index !== null && req.method !== 'GET' && crossOrigin === undefined && res.status < 300) this.#writeIndex = index;
+      return { status: res.status, body: parseJson(text), retryAfter: res.headers.get('retry-after'), crossOrigin, sentIndex: headers['X-Vault-Index'] !== undefined };
     }
   }
 
