@@ -382,11 +382,18 @@ export class VaultClient {
       capability: 'update',
     }).catch((err: unknown) => {
       if (isVaultError(err, 'auth')) {
-        throw new VaultError('auth', 'the response-wrapped secret ID is not valid: it was already unwrapped (a wrapping token works once) or it expired', {
-          status: err.status,
-          path: 'sys/wrapping/lookup',
-          hint: 'create a new wrapped secret ID: bao write -wrap-ttl=10m -f auth/approle/role/ROLE/secret-id',
-        });
+        throw new VaultError(
+          'auth',
+          'the response-wrapped secret ID is not valid: it was already unwrapped (a wrapping token works once) or it expired; ' +
+            'unless an earlier run of yours unwrapped it, someone else may have intercepted and unwrapped it: treat the secret ID as compromised',
+          {
+            status: err.status,
+            path: 'sys/wrapping/lookup',
+            hint:
+              'destroy the secret IDs of the role you cannot account for (bao list auth/approle/role/ROLE/secret-id, then secret-id-accessor/destroy), ' +
+              'look in the audit log for who unwrapped it, and create a new wrapped secret ID: bao write -wrap-ttl=10m -f auth/approle/role/ROLE/secret-id',
+          },
+        );
       }
       throw err;
     });
