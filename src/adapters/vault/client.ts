@@ -108,6 +108,9 @@ export class VaultClient {
   #token: Promise<Secret> | undefined;
   #tokenValid: Promise<boolean> | undefined;
   #closed = false;
+  /** controllers of the exchanges in flight: one listener on the run's signal aborts them all */
+  readonly #inFlight = new Set<AbortController>();
+  #abortListening = false;
   /** X-Vault-Index of this run's last write: later requests carry it, so a standby serving them has caught up with it */
   #writeIndex: string | undefined;
 
@@ -208,12 +211,11 @@ export class VaultClient {
         }
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
-      // one controller per exchange, linked by hand to the run's signal so that the listener is
-      // removed when the exchange ends (a list of 10,000 clusters must not pile them up on it)
+      // one controller per exchange, aborted through the client's single listener on the run's signal
+      // (48 concurrent reads must not add 48 listeners to it: MaxListenersExceededWarning)
       const controller = new AbortController();
       const parent = this.#opts.signal;
-      const onAbort = (): void => controller.abort(parent?.reason);
-      parent?.addEventListener('abort', onAbort, { once: true });
+      this.linkAbort(controller);
       const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.config.timeoutMs}ms`, 'TimeoutError')), this.config.timeoutMs);
       const started = performance.now();
       this.stats.requests += 1;
@@ -232,7 +234,7 @@ export class VaultClient {
         text = await res.text();
       } finally {
         clearTimeout(timer);
-        parent?.removeEventListener('abort', onAbort);
+        this.#inFlight.delete(controller);
       }
       this.debug(`vault: ${info.method} ${info.path} → ${res.status} (${Math.round(performance.now() - started)}ms)`);
       if ((res.status === 307 || res.status === 308) && res.headers.get('location') !== null) {
@@ -254,6 +256,18 @@ export class VaultClient {
     }
   }
 
+  /** Track an exchange's controller; the run's signal gets one listener per client, added on first use. */
+  private linkAbort(controller: AbortController): void {
+    const parent = this.#opts.signal;
+    if (parent === undefined) return;
+    this.#inFlight.add(controller);
+    if (this.#abortListening) return;
+    this.#abortListening = true;
+    parent.addEventListener('abort', () => {
+      for (const c of this.#inFlight) c.abort(parent.reason);
+    }, { once: true });
+  }
+
   private url(req: VaultRequest): URL {
     const url = new URL(`${this.config.address}/v1/${req.path.replace(/^\/+/, '')}`);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
@@ -270,11 +284,16 @@ export class VaultClient {
 
   private sleep(ms: number): Promise<void> {
     const sleep = this.#opts.sleep ?? ((t: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, t);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         clearTimeout(timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      // the listener goes when the wait ends: retries must not pile listeners on the run's signal
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, t);
+      signal?.addEventListener('abort', onAbort, { once: true });
     }));
     return sleep(ms, this.#opts.signal);
   }
