@@ -27,6 +27,7 @@ import { registrationToWrite } from './rke2-server-url.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { readTokenSource } from './token-input.js';
+import { requireClusterCapabilities } from './vault-capabilities.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
 
 type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
@@ -184,6 +185,8 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       plan: [`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, 'custom_metadata: created_at, hostname, ip, rke2_version, tags'],
       run: async () => {
         try {
+          // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
+          await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
           await store.registry.registerCluster({
             id: f.clusterId,
             token: new Secret(''), // the token exists only once RKE2 has started
