@@ -5,7 +5,7 @@
  * half-registered cluster behind.
  */
 import { VaultError, isVaultError } from '../adapters/vault/errors.js';
-import { type VaultRole, clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
+import { type VaultRole, adminKubeconfigPath, clusterCapabilityNeeds, kvDataPath, missingCapabilities, policyFix } from '../core/vault-layout.js';
 import type { VaultSession } from './vault-session.js';
 
 /**
@@ -14,7 +14,9 @@ import type { VaultSession } from './vault-session.js';
  * without the default policy) nothing is known, and the step's own writes decide.
  */
 export async function requireClusterCapabilities(session: VaultSession, clusterId: string, role: Exclude<VaultRole, 'all'>, what: string): Promise<void> {
-  const needs = clusterCapabilityNeeds(session.config.mount, clusterId, role);
+  // what the step writes: the role's required needs, not the optional day-2 ones nor the admin kubeconfig (published later, by rke2 kubeconfig --publish)
+  const adminPath = kvDataPath(session.config.mount, adminKubeconfigPath(clusterId));
+  const needs = clusterCapabilityNeeds(session.config.mount, clusterId, role).filter((n) => n.optional !== true && n.path !== adminPath);
   let granted: Record<string, string[]>;
   try {
     granted = await session.client.capabilitiesSelf(needs.map((n) => n.path));

@@ -22,6 +22,7 @@ const newHost = (prefix: string): Promise<LabHost> => {
 const common = (): string[] => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 
 /** every file under a host's state dir with its mode and content hash */
+/** every file of the host with mode and hash, leaving out the systemctl stub's call log (the preflight's queries are recorded there; see the check below) */
 function snapshot(host: LabHost): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -29,7 +30,7 @@ function snapshot(host: LabHost): string[] {
       const p = join(dir, name);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+      else if (p !== host.root('/var/log/edgectl-sim/systemctl.log')) out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
     }
   };
   walk(host.stateDir);
@@ -77,6 +78,8 @@ describe('a server token that may create the cluster but not patch its metadata'
     expect((await lab.bao.api('GET', `kv/metadata/rke2/${id}`, undefined, { allow: [404] })).status).toBe(404);
     expect(host.read(CLUSTER_ID_FILE)).toBeUndefined();
     expect(snapshot(host)).toEqual(before);
+    // the script's preflight only asked systemctl (is-enabled, is-active)
+    expect(host.read('/var/log/edgectl-sim/systemctl.log') ?? '').not.toMatch(/^(start|stop|restart|enable|disable|daemon-reload)\b/m);
     // with the capability granted, the same command bootstraps the same ID
     await lab.bao.api('PUT', 'sys/policies/acl/server-no-patch', { policy: `${policy}path "kv/metadata/rke2/*" { capabilities = ["patch"] }\n` });
     const again = await host.edgectl(['rke2', 'server', '--cluster-id', id, ...common()], { env: { VAULT_TOKEN: token } });
