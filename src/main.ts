@@ -9,7 +9,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 import { createSignalHandler } from './adapters/shutdown.js';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
-import { completedSteps, currentStep, runningScripts } from './app/run-record.js';
+import { completedSteps, currentStep, runningScripts } from './core/run-record.js';
 import { runCli } from './cli/run.js';
 
 // created on first use (a command asks for ctx.signal, or a signal arrives): --version never needs it

@@ -1,5 +1,5 @@
 /** `edgectl cluster delete ID`: remove a cluster from Vault completely, after confirmation. */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { adminKubeconfigPath, clusterSecretPath, nodesFolder } from '../core/vault-layout.js';
 import { VaultError } from '../adapters/vault/errors.js';

@@ -1,5 +1,5 @@
 /** `edgectl cluster list`: every cluster under <mount>/rke2/, from metadata only (no secret is read). */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { formatTags, renderTable } from '../core/table.js';
 import { CLUSTERS_FOLDER } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';

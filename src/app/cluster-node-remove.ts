@@ -3,7 +3,7 @@
  * from Vault, from anywhere, with the operator policy. For nodes that cannot
  * deregister themselves: dead, replaced, or uninstalled without --deregister.
  */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { nodeSecretPath, parseNodeName } from '../core/vault-layout.js';
 import { VaultError } from '../adapters/vault/errors.js';

@@ -1,5 +1,5 @@
 /** `edgectl cluster show ID`: one cluster's server, state, metadata, versions and nodes; the token only on request. */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { formatTags, renderTable } from '../core/table.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { openVault } from './vault-session.js';

@@ -5,7 +5,7 @@
  */
 import { EdgectlError } from '../core/errors.js';
 import type { Context } from './context.js';
-import { recordCompletedStep, recordCurrentStep } from './run-record.js';
+import { recordCompletedStep, recordCurrentStep } from '../core/run-record.js';
 
 export interface Step {
   /** short id, e.g. "vault-register" */

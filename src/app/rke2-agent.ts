@@ -5,7 +5,8 @@
  */
 import { verifyServerCa } from '../adapters/host/ca-check.js';
 import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import type { AgentInput } from '../cli/commands/rke2.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
+import type { InstallOptions } from '../core/install-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { installOptionProblems } from '../core/install-options.js';
@@ -17,8 +18,23 @@ import { tokenGenerationOf } from './registry.js';
 import { settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
-import { readTokenSource } from './token-input.js';
+import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+export interface AgentInput {
+  clusterId: string | undefined;
+  token: TokenSource | undefined;
+  server: string | undefined;
+  skipCaCheck: boolean;
+  /** join despite a version skew breach */
+  force: boolean;
+  noVault: boolean;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+  install: InstallOptions;
+}
+
 
 /** Run `rke2 agent`. */
 export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
 import { readFileIfExists, writeFileAtomic } from '../adapters/host/files.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigProblem, kubeconfigServers, mergeKubeconfig, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';

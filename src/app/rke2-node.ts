@@ -5,7 +5,7 @@
  */
 import { readConfiguredNodeName, readRecordedNodeName } from '../adapters/host/facts.js';
 import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type TokenStanding, classifyLocalToken } from '../core/rke2-token.js';

@@ -7,7 +7,8 @@
  */
 import { writeFileAtomic, removeFile } from '../adapters/host/files.js';
 import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import type { ServerInput } from '../cli/commands/rke2.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
+import type { InstallOptions } from '../core/install-options.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -26,8 +27,28 @@ import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-ve
 import { registrationToWrite } from './rke2-server-url.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
-import { readTokenSource } from './token-input.js';
+import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+export interface ServerInput {
+  /** "server" or "add-master" (the same action under its own name) */
+  mode: 'server' | 'add-master';
+  clusterId: string | undefined;
+  token: TokenSource | undefined;
+  server: string | undefined;
+  advertiseAddress: string | undefined;
+  tags: Array<[string, string]>;
+  /** join despite a version skew breach */
+  force: boolean;
+  /** allow a re-run to change a ready cluster's registration URL (--advertise-address) */
+  updateServerUrl: boolean;
+  noVault: boolean;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+  install: InstallOptions;
+}
+
 
 type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
 

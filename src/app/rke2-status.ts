@@ -6,7 +6,7 @@
  * never shows a token.
  */
 import { hostName, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { renderTable } from '../core/table.js';

@@ -9,7 +9,7 @@
 import { hostName, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
 import { removeFile } from '../adapters/host/files.js';
 import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';

@@ -9,7 +9,7 @@
  */
 import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
 import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { compareVersionStrings } from '../core/rke2-version.js';

@@ -3,8 +3,11 @@ import { readSecretFile, showPath } from '../adapters/host/secret-file.js';
 import { credentialProblem } from '../core/credential.js';
 import { usageError } from '../core/errors.js';
 import { parseJoinToken } from '../core/rke2-token.js';
-import type { TokenSource } from '../cli/commands/rke2.js';
 import type { Context } from './context.js';
+
+/** Where the join token comes from when given on the command line. */
+export type TokenSource = { kind: 'file'; path: string } | { kind: 'stdin' } | { kind: 'value'; value: string };
+
 
 /** The token's text, validated; warns for --token VALUE. */
 export async function readTokenSource(ctx: Context, source: TokenSource): Promise<string> {

@@ -7,7 +7,7 @@
 import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
 import { isVaultError } from '../adapters/vault/errors.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, type ErrorKind } from '../core/errors.js';
 import { type VaultRole, clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';

@@ -6,7 +6,7 @@
 import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
 import { VaultClient, type VaultClientOptions } from '../adapters/vault/client.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
 import type { Context } from './context.js';

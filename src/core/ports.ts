@@ -32,6 +32,15 @@ export interface StepHandle {
   fail(message?: string): void;
 }
 
+/** What an adapter may use of a command's context: environment, output, time, cancellation. */
+export interface RunContext {
+  readonly env: Env;
+  readonly ui: Ui;
+  readonly clock: Clock;
+  /** aborted on SIGINT/SIGTERM; long steps stop */
+  readonly signal: AbortSignal;
+}
+
 /** How a host is reached. */
 export type HostAccess = { kind: 'local' } | { kind: 'ssh'; address: string; user: string; port: number; keyPath?: string };
 

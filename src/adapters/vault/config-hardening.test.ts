@@ -1,7 +1,7 @@
 /** Malformed credentials, addresses with userinfo and namespace paths are refused locally, never echoed. */
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
+import type { Env } from '../../core/ports.js';
+import type { VaultFlags } from '../../core/command-options.js';
 import { EdgectlError } from '../../core/errors.js';
 import { namespaceProblem, resolveVaultConfig } from './config.js';
 

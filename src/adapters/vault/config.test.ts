@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
+import type { Env } from '../../core/ports.js';
+import type { VaultFlags } from '../../core/command-options.js';
 import { EdgectlError } from '../../core/errors.js';
 import { type VaultConfig, isLoopbackHost, parseDurationMs, parseGoBool, resolveVaultConfig } from './config.js';
 

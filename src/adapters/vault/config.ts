@@ -4,8 +4,8 @@
  * edgectl's flags overriding. Pure: files named here (token file, CA, secret
  * ID file) are only read when the client uses them.
  */
-import type { Env, Ui } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
+import type { Env, Ui } from '../../core/ports.js';
+import type { VaultFlags } from '../../core/command-options.js';
 import { credentialProblem } from '../../core/credential.js';
 import { EdgectlError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
