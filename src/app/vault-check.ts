@@ -6,16 +6,20 @@
  */
 import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
 import { isVaultError } from '../adapters/vault/errors.js';
+import { tokenNamespaceRefusal } from '../adapters/vault/token-namespace.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, type ErrorKind } from '../core/errors.js';
-import { type VaultRole, clusterCapabilityNeeds, missingCapabilities, policyFix } from '../core/vault-layout.js';
+import { CONCRETE_VAULT_ROLES, type VaultRole, clusterCapabilityNeeds, policyFix } from '../core/vault-layout.js';
+import { type ConcreteRole, ROLE_POLICY_NAMES, type RoleVerdict, describeMissing, judgeRole } from '../core/vault-roles.js';
+import type { VaultClient } from '../adapters/vault/client.js';
 import { type Context, writeJson, writeOut } from './context.js';
+import { withVaultProgress } from './vault-progress.js';
 import { clientFor } from './vault-session.js';
 
 export interface VaultCheckInput {
   clusterId: string | undefined;
-  /** whose capabilities to check (default all: create, read, update, list on rke2/*) */
+  /** whose capabilities to check; all (the default): each role, passing when the token serves at least one */
   role: VaultRole;
   output: 'text' | 'json';
   vault: VaultFlags;
@@ -39,6 +43,8 @@ export interface VaultCheckJson {
   mount: string | null;
   auth: string | null;
   warnings: string[];
+  /** per role checked (server, agent, operator): does the token serve it; null when the capabilities were not checked */
+  roles: Record<string, boolean> | null;
   checks: CheckResult[];
 }
 
@@ -79,11 +85,12 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
   }
 
   const client = clientFor(ctx, config);
+  let roles: Record<string, boolean> | null = null;
   try {
     let health;
     try {
-      health = await client.health();
-      add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${health.standby ? ', standby node' : ''})`, fix: null });
+      health = await withVaultProgress(ctx, config, 'sys/health', () => client.health());
+      add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${nodeState(health)})`, fix: null });
     } catch (err) {
       fail('reachable', err);
       skip(rest.slice(1), 'needs a reachable Vault');
@@ -106,11 +113,15 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
 
     let authed = false;
     try {
-      const self = await client.lookupSelf();
+      const self = await withVaultProgress(ctx, config, 'auth/token/lookup-self', () => client.lookupSelf());
       if (config.namespace !== undefined) add({ name: 'namespace', status: 'pass', detail: `namespace ${config.namespace} exists`, fix: null });
-      const ttl = self.ttl === 0 ? 'no expiry' : `expires in ${formatTtl(self.ttl)}`;
-      add({ name: 'auth', status: 'pass', detail: `${client.describeAuth()}: policies ${self.policies.join(', ') || '(none)'}; ${ttl}`, fix: null });
-      authed = true;
+      const wrongNamespace = tokenNamespaceRefusal(self.namespacePath, config.namespace);
+      if (wrongNamespace !== undefined) fail('auth', wrongNamespace);
+      else {
+        const ttl = self.ttl === 0 ? 'no expiry' : `expires in ${formatTtl(self.ttl)}`;
+        add({ name: 'auth', status: 'pass', detail: `${client.describeAuth()}: policies ${self.policies.join(', ') || '(none)'}; ${ttl}`, fix: null });
+        authed = true;
+      }
     } catch (err) {
       if (config.namespace !== undefined) {
         if (isVaultError(err, 'namespace')) {
@@ -129,44 +140,34 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
 
     const kv = new Kv2(client, config.mount);
     try {
-      await kv.ensureV2();
+      await withVaultProgress(ctx, config, `sys/internal/ui/mounts/${config.mount}`, () => kv.ensureV2());
       add({ name: 'kv-mount', status: 'pass', detail: `${config.mount}/ is a KV version 2 mount`, fix: null });
     } catch (err) {
       fail('kv-mount', err);
     }
 
-    const clusterId = input.clusterId ?? SAMPLE_CLUSTER_ID;
-    const needs = clusterCapabilityNeeds(config.mount, clusterId, input.role);
     try {
-      const granted = await client.capabilitiesSelf(needs.map((n) => n.path));
-      const missing = needs
-        .map((n) => ({ ...n, capabilities: missingCapabilities(granted[n.path] ?? [], n.capabilities) }))
-        .filter((n) => n.capabilities.length > 0);
-      const where = input.clusterId === undefined ? `rke2/* (probed with ${clusterId})` : `cluster ${clusterId}`;
-      if (missing.length === 0) {
-        const caps = [...new Set(needs.flatMap((n) => n.capabilities))].join(', ');
-        add({ name: 'capabilities', status: 'pass', detail: `${input.role === 'all' ? '' : `${input.role}: `}${caps} on ${where}`, fix: null });
-      } else {
-        add(
-          {
-            name: 'capabilities',
-            status: 'fail',
-            detail: `the token's policy lacks ${missing.map((m) => `${m.capabilities.join('+')} on ${m.path} (${m.purpose})`).join('; ')}`,
-            fix: `add to the token's policy:\n${policyFix(missing)}`,
-          },
-          'vaultDenied',
-        );
-      }
+      const result = await withVaultProgress(ctx, config, 'sys/capabilities-self', () => checkRoles(client, config.mount, input));
+      roles = result.roles;
+      add(result.check, result.check.status === 'fail' ? 'vaultDenied' : undefined);
     } catch (err) {
       fail('capabilities', err);
     }
-    return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
+    return report(ctx, input, config, client.describeAuth(), checks, firstFailure, roles);
   } finally {
     await client.close();
   }
 }
 
-function report(ctx: Context, input: VaultCheckInput, config: VaultConfig | undefined, auth: string | undefined, checks: CheckResult[], firstFailure: ErrorKind | undefined): void {
+function report(
+  ctx: Context,
+  input: VaultCheckInput,
+  config: VaultConfig | undefined,
+  auth: string | undefined,
+  checks: CheckResult[],
+  firstFailure: ErrorKind | undefined,
+  roles: Record<string, boolean> | null = null,
+): void {
   const failed = checks.filter((c) => c.status === 'fail');
   if (input.output === 'json') {
     const json: VaultCheckJson = {
@@ -176,6 +177,7 @@ function report(ctx: Context, input: VaultCheckInput, config: VaultConfig | unde
       mount: config?.mount ?? null,
       auth: auth ?? null,
       warnings: config?.warnings ?? [],
+      roles,
       checks,
     };
     writeJson(ctx, json);
@@ -198,4 +200,68 @@ function formatTtl(seconds: number): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86_400)}d`;
+}
+
+/**
+ * The capabilities check: each role asked for (all: server, agent and
+ * operator) against what its README policy grants on the cluster's paths, in
+ * one sys/capabilities-self call. One role: pass when the token serves it.
+ * all: pass when the token serves at least one role (a token normally holds one
+ * role's policy), naming the roles it serves; when it serves none, the fix asks
+ * for --role. Fixes only ever suggest the lines of the README policy of the
+ * role asked for.
+ */
+async function checkRoles(client: VaultClient, mount: string, input: VaultCheckInput): Promise<{ check: CheckResult; roles: Record<string, boolean> }> {
+  const clusterId = input.clusterId ?? SAMPLE_CLUSTER_ID;
+  const asked: ConcreteRole[] = input.role === 'all' ? [...CONCRETE_VAULT_ROLES] : [input.role];
+  const needs = new Map(asked.map((role) => [role, clusterCapabilityNeeds(mount, clusterId, role)]));
+  const paths = [...new Set([...needs.values()].flat().map((n) => n.path))];
+  const granted = await client.capabilitiesSelf(paths);
+  const verdicts = asked.map((role) => judgeRole(role, needs.get(role) ?? [], granted));
+  const roles = Object.fromEntries(verdicts.map((v) => [v.role, v.served]));
+  const where = input.clusterId === undefined ? `rke2/* (probed with ${clusterId})` : `cluster ${clusterId}`;
+  const served = verdicts.filter((v) => v.served);
+  const unserved = verdicts.filter((v) => !v.served);
+
+  if (input.role !== 'all') {
+    const v = verdicts[0] as RoleVerdict;
+    if (v.served) {
+      const optional = v.missingOptional.length === 0 ? null : `optional, add to the token's policy for what it lacks:\n${policyFix(v.missingOptional.map(stanza))}`;
+      const lacking = v.missingOptional.length === 0 ? '' : `; without ${describeMissing(v.missingOptional)}`;
+      return { roles, check: { name: 'capabilities', status: 'pass', detail: `${v.role}: ${v.capabilities.join(', ')} on ${where}${lacking}`, fix: optional } };
+    }
+    return { roles, check: { name: 'capabilities', status: 'fail', detail: `${v.role}: the token's policy lacks ${describeMissing(v.missing)}`, fix: roleFix(v, input.clusterId) } };
+  }
+  if (served.length > 0) {
+    const others = unserved.length === 0 ? '' : `; not ${unserved.map((v) => v.role).join(', ')} (see what they lack with --role ROLE${input.clusterId === undefined ? ' --cluster-id ID' : ''})`;
+    return { roles, check: { name: 'capabilities', status: 'pass', detail: `serves ${served.map((v) => v.role).join(', ')} on ${where}${others}`, fix: null } };
+  }
+  return {
+    roles,
+    check: {
+      name: 'capabilities',
+      status: 'fail',
+      detail: `the token serves none of ${asked.join(', ')} on ${where}: ${unserved.map((v) => `${v.role} lacks ${describeMissing(v.missing)}`).join('; ')}`,
+      // no stanzas here: which role the token is for is the operator's choice, and the
+      // lines of another role's policy (a server's write access to every cluster) are no fix for an agent
+      fix: `check the role this token is for, to get the lines of that role's README policy it lacks: edgectl vault check --role server|agent|operator${input.clusterId === undefined ? ' [--cluster-id ID] (an agent needs --cluster-id)' : ` --cluster-id ${input.clusterId}`}`,
+    },
+  };
+}
+
+const stanza = (m: { policyPath: string; missing: readonly string[] }): { policyPath: string; capabilities: readonly string[] } => ({ policyPath: m.policyPath, capabilities: m.missing });
+
+/** The fix for one role: its README stanzas the token lacks; an agent's policy names its cluster, so without --cluster-id ask for it instead. */
+function roleFix(v: RoleVerdict, clusterId: string | undefined): string {
+  if (v.role === 'agent' && clusterId === undefined) {
+    return `agent: its policy (${ROLE_POLICY_NAMES.agent}) names its cluster: check it with --cluster-id ID`;
+  }
+  return `${v.role}: add (from ${ROLE_POLICY_NAMES[v.role]}):\n${policyFix(v.missing.map(stanza))}`;
+}
+
+/** ", sealed" or ", standby node" for the reachable line: a sealed node also reports standby, and calling it one misleads. */
+function nodeState(health: { sealed: boolean; initialized: boolean; standby: boolean }): string {
+  if (!health.initialized) return ', not initialized';
+  if (health.sealed) return ', sealed';
+  return health.standby ? ', standby node' : '';
 }

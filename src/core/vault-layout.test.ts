@@ -152,22 +152,32 @@ describe('cluster metadata encoding', () => {
 });
 
 describe('capability needs', () => {
-  it('lists the paths of one cluster with what each needs', () => {
-    const needs = clusterCapabilityNeeds('kv', 'rke2-abc12345');
-    expect(needs.map((n) => [n.path, n.capabilities])).toEqual([
-      ['kv/data/rke2/rke2-abc12345', ['create', 'read', 'update']],
-      ['kv/metadata/rke2/rke2-abc12345', ['read', 'patch']],
-      ['kv/data/rke2/rke2-abc12345/nodes/probe-node', ['create', 'read', 'update']],
-      ['kv/metadata/rke2/', ['list']],
+  it('lists what a server needs on one cluster, as the README server policies grant it', () => {
+    const needs = clusterCapabilityNeeds('kv', 'rke2-abc12345', 'server');
+    expect(needs.filter((n) => n.optional !== true).map((n) => [n.path, n.capabilities, n.policyPath])).toEqual([
+      ['kv/data/rke2/rke2-abc12345', ['create', 'read', 'update'], 'kv/data/rke2/*'],
+      ['kv/metadata/rke2/rke2-abc12345', ['patch'], 'kv/metadata/rke2/*'],
+      ['kv/data/rke2/rke2-abc12345/nodes/probe-node', ['create', 'read', 'update'], 'kv/data/rke2/*'],
+      ['kv/data/rke2-admin/rke2-abc12345/kubeconfig', ['create', 'read', 'update'], 'kv/data/rke2-admin/*'],
+    ]);
+    // the day-2 policy names the cluster: optional, never a grant on every cluster
+    expect(needs.filter((n) => n.optional === true).map((n) => n.policyPath)).toEqual([
+      'kv/metadata/rke2/rke2-abc12345',
+      'kv/metadata/rke2/rke2-abc12345/nodes/*',
+      'kv/metadata/rke2/rke2-abc12345/nodes/*',
+      'kv/metadata/rke2-admin/rke2-abc12345/*',
     ]);
   });
 
   it('narrows the needs per role: an agent needs only read on its cluster and its node entries', () => {
-    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'agent').map((n) => [n.path, n.capabilities, n.policyPath])).toEqual([
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'agent').filter((n) => n.optional !== true).map((n) => [n.path, n.capabilities, n.policyPath])).toEqual([
       ['kv/data/rke2/rke2-abc12345', ['read'], 'kv/data/rke2/rke2-abc12345'],
       ['kv/data/rke2/rke2-abc12345/nodes/probe-node', ['create', 'read', 'update'], 'kv/data/rke2/rke2-abc12345/nodes/*'],
     ]);
-    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'server').flatMap((n) => n.capabilities)).not.toContain('list');
+    // no agent need is ever granted through a policy path covering every cluster
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'agent').every((n) => n.policyPath.includes('rke2-abc12345'))).toBe(true);
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'server').filter((n) => n.optional !== true).flatMap((n) => n.capabilities)).not.toContain('list');
+    expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'server').filter((n) => n.path === 'kv/metadata/rke2/')).toEqual([]);
     expect(clusterCapabilityNeeds('kv', 'rke2-abc12345', 'operator').flatMap((n) => n.capabilities)).not.toContain('create');
   });
 

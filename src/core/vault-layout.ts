@@ -278,46 +278,71 @@ export interface CapabilityNeed {
   path: string;
   capabilities: readonly string[];
   purpose: string;
-  /** the policy path that grants it for every cluster (for the fix text) */
+  /** the path of the README policy stanza that grants it (for the fix text: never wider than the README's policy) */
   policyPath: string;
+  /** true: only some commands need it (day-2, a faster list); its absence is reported, not failed */
+  optional?: boolean;
 }
 
 /** Who a token is for: what `vault check --role` verifies (README "Vault policies" has one policy per role). */
 export type VaultRole = 'all' | 'server' | 'agent' | 'operator';
 export const VAULT_ROLES: readonly VaultRole[] = ['all', 'server', 'agent', 'operator'];
+/** The roles `--role all` checks one by one. */
+export const CONCRETE_VAULT_ROLES: readonly Exclude<VaultRole, 'all'>[] = ['server', 'agent', 'operator'];
 
 /**
- * What a role needs on one cluster's paths. server: create/read/update the
- * cluster secret and node entries, patch metadata; agent: read the cluster
- * secret, create/update its node entry; operator: read and list metadata,
- * read the data (cluster show), delete (cluster delete); all: create, read,
- * update and list on rke2/* (server and listing together). A probe node name
- * stands for any node.
+ * What one role needs on one cluster's paths, exactly as the README policies
+ * grant it (edgectl-server + edgectl-server-day2, edgectl-agent,
+ * edgectl-operator), each need naming the README stanza that grants it. A probe
+ * node name stands for any node.
  */
-export function clusterCapabilityNeeds(mount: string, clusterId: string, role: VaultRole = 'all', probeNode = 'probe-node'): CapabilityNeed[] {
+export function clusterCapabilityNeeds(mount: string, clusterId: string, role: Exclude<VaultRole, 'all'>, probeNode = 'probe-node'): CapabilityNeed[] {
   const id = parseClusterId(clusterId);
+  const data = kvDataPath(mount, clusterSecretPath(id));
+  const meta = kvMetadataPath(mount, clusterSecretPath(id));
+  const node = kvDataPath(mount, nodeSecretPath(id, probeNode));
+  const nodeMeta = kvMetadataPath(mount, nodeSecretPath(id, probeNode));
+  const nodesMeta = `${kvMetadataPath(mount, nodesFolder(id))}/`;
+  const admin = kvDataPath(mount, adminKubeconfigPath(id));
+  const adminMeta = kvMetadataPath(mount, adminKubeconfigPath(id));
   const dataAll = `${mount}/data/${CLUSTERS_FOLDER}/*`;
   const metaAll = `${mount}/metadata/${CLUSTERS_FOLDER}/*`;
-  const data = (caps: string[], purpose: string, policyPath = dataAll): CapabilityNeed => ({ path: kvDataPath(mount, clusterSecretPath(id)), capabilities: caps, purpose, policyPath });
-  const node = (caps: string[], purpose: string, policyPath = dataAll): CapabilityNeed => ({ path: kvDataPath(mount, nodeSecretPath(id, probeNode)), capabilities: caps, purpose, policyPath });
-  const meta = (caps: string[], purpose: string): CapabilityNeed => ({ path: kvMetadataPath(mount, clusterSecretPath(id)), capabilities: caps, purpose, policyPath: metaAll });
-  const folder: CapabilityNeed = { path: kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`), capabilities: ['list'], purpose: 'cluster list', policyPath: metaAll };
+  const need = (path: string, capabilities: string[], purpose: string, policyPath: string, optional = false): CapabilityNeed =>
+    optional ? { path, capabilities, purpose, policyPath, optional } : { path, capabilities, purpose, policyPath };
   switch (role) {
-    case 'server':
-      return [data(['create', 'read', 'update'], 'register and update the cluster secret'), meta(['patch'], 'cluster metadata (created_at, hostname, ip, tags)'), node(['create', 'read', 'update'], 'node entries')];
-    case 'agent':
+    case 'server': {
+      const day2 = 'day-2: token rotate, status, upgrade, uninstall (edgectl-server-day2)';
       return [
-        data(['read'], 'read the join token and server URL', kvDataPath(mount, clusterSecretPath(id))),
-        node(['create', 'read', 'update'], 'its node entry', `${kvDataPath(mount, nodesFolder(id))}/*`),
+        need(data, ['create', 'read', 'update'], 'register and update the cluster secret', dataAll),
+        need(meta, ['patch'], 'cluster metadata (created_at, hostname, ip, tags)', metaAll),
+        need(node, ['create', 'read', 'update'], 'node entries', dataAll),
+        need(admin, ['create', 'read', 'update'], 'rke2 kubeconfig --publish', `${mount}/data/${ADMIN_FOLDER}/*`),
+        need(meta, ['read', 'delete'], day2, meta, true),
+        need(nodesMeta, ['list'], day2, `${nodesMeta}*`, true),
+        need(nodeMeta, ['delete'], day2, `${nodesMeta}*`, true),
+        need(adminMeta, ['delete'], day2, `${kvMetadataPath(mount, `${ADMIN_FOLDER}/${id}`)}/*`, true),
       ];
-    case 'operator':
-      return [meta(['read', 'delete'], 'cluster show and delete'), folder, data(['read'], 'cluster show (server URL, state; the token with --show-token)')];
-    case 'all':
+    }
+    case 'agent': {
+      const day2 = 'day-2: token sync, status, upgrade, uninstall --deregister';
       return [
-        data(['create', 'read', 'update'], 'register and update the cluster secret'),
-        meta(['read', 'patch'], 'cluster metadata (created_at, hostname, ip, tags)'),
-        node(['create', 'read', 'update'], 'node entries'),
-        folder,
+        need(data, ['read'], 'read the join token and server URL', data),
+        need(node, ['create', 'read', 'update'], 'its node entry', `${kvDataPath(mount, nodesFolder(id))}/*`),
+        need(meta, ['read'], day2, meta, true),
+        need(nodesMeta, ['list'], day2, `${nodesMeta}*`, true),
+        need(nodeMeta, ['delete'], day2, `${nodesMeta}*`, true),
+      ];
+    }
+    case 'operator':
+      return [
+        need(`${kvMetadataPath(mount, `${CLUSTERS_FOLDER}/`)}`, ['list'], 'cluster list', metaAll),
+        need(meta, ['read', 'delete'], 'cluster show and delete', metaAll),
+        need(nodesMeta, ['list'], 'cluster show and delete (node entries)', metaAll),
+        need(nodeMeta, ['delete'], 'cluster delete (node entries)', metaAll),
+        need(data, ['read'], 'cluster show (server URL, state; the token with --show-token)', dataAll),
+        need(adminMeta, ['delete'], 'cluster delete of the admin kubeconfig', `${mount}/metadata/${ADMIN_FOLDER}/*`, true),
+        need(`${mount}/detailed-metadata/${CLUSTERS_FOLDER}/`, ['list'], 'a faster cluster list on OpenBao', `${mount}/detailed-metadata/${CLUSTERS_FOLDER}/*`, true),
+        need(admin, ['read'], 'rke2 kubeconfig --from-vault', `${mount}/data/${ADMIN_FOLDER}/*`, true),
       ];
   }
 }

@@ -124,6 +124,37 @@ describe('token auth', () => {
   });
 });
 
+describe('a token that expires during a run (issue 15.5)', () => {
+  it('a 403 after the token expired is reported as the expired token (exit 5, log in again), although an earlier 403 found it valid', async () => {
+    const policy = readmePolicy('edgectl-operator', 'rke2-abc12345')
+      .split('\n')
+      .filter((l) => !l.includes('detailed-metadata'))
+      .join('\n');
+    await bao.api('PUT', 'sys/policies/acl/edgectl-operator-short', { policy });
+    const token = (await bao.api('POST', 'auth/token/create', { policies: ['edgectl-operator-short'], ttl: '3s', explicit_max_ttl: '3s' })).json.auth.client_token as string;
+    secrets.push(token);
+    const v = vaultFrom({ VAULT_ADDR: bao.addr, VAULT_TOKEN: token });
+    try {
+      // the detailed-metadata LIST is denied (the optional line is missing): a 403 while the token is valid
+      expect((await v.registry.listClusters()).map((c) => c.id)).toContain('rke2-auth0001');
+      expect(v.debug.filter((l) => l.startsWith('vault: GET auth/token/lookup-self → 200'))).toHaveLength(1);
+      // wait until Vault refuses the token
+      const deadline = Date.now() + 10_000;
+      while ((await bao.api('GET', 'auth/token/lookup-self', undefined, { token, allow: [403] })).status !== 403) {
+        if (Date.now() > deadline) throw new Error('the 3s token did not expire');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const err = await rejection(v.registry.listClusters());
+      expect(err.reason).toBe('auth');
+      expect(err.exitCode).toBe(5);
+      expect(err.message).toContain('it is invalid, expired or revoked');
+      expect(err.hint).toContain('log in again');
+    } finally {
+      await v.client.close();
+    }
+  });
+});
+
 describe('a policy-limited token', () => {
   it('gets a 403 naming the path and the capability it lacks (exit 5)', async () => {
     const readOnly = await tokenWithPolicy(bao, 'rke2-read', 'path "kv/data/rke2/*" { capabilities = ["read"] }');
@@ -145,11 +176,24 @@ describe('a policy-limited token', () => {
     const run = await runEdgectl(['cluster', 'list'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
     expect(run.code).toBe(5);
     expect(run.stderr).toContain('needs the "list" capability on kv/metadata/rke2');
+    // the hint points at the per-role check, not at a check that suggests every role's grants
+    expect(run.stderr).toContain('edgectl vault check --role server|agent|operator');
+    // issue 10.2: read on kv/data/rke2/* serves no role; the fix is per role, from that role's README policy
     const check = await runEdgectl(['vault', 'check'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
     expect(check.code).toBe(5);
-    expect(check.stdout).toMatch(/^FAIL {2}capabilities {2}the token's policy lacks create\+update on kv\/data\/rke2\/rke2-00000000 \(register and update the cluster secret\);/m);
-    expect(check.stdout).toContain('path "kv/data/rke2/*" { capabilities = ["create", "update"] }');
-    expect(check.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["read", "patch", "list"] }');
+    expect(check.stdout).toMatch(/^FAIL {2}capabilities {2}the token serves none of server, agent, operator on rke2\/\* \(probed with rke2-00000000\): server lacks create\+update on kv\/data\/rke2\/rke2-00000000 \(register and update the cluster secret\);/m);
+    // no role was named: no stanzas (another role's lines are no fix), but how to get the role's own
+    expect(check.stdout).not.toMatch(/path "/);
+    expect(check.stdout).toContain('fix: check the role this token is for, to get the lines of that role\'s README policy it lacks: edgectl vault check --role server|agent|operator [--cluster-id ID]');
+    const asServer = await runEdgectl(['vault', 'check', '--role', 'server'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
+    expect(asServer.code).toBe(5);
+    expect(asServer.stdout).toContain('server: add (from edgectl-server');
+    expect(asServer.stdout).toContain('path "kv/data/rke2/*" { capabilities = ["create", "update"] }');
+    expect(asServer.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["patch"] }');
+    expectFixWithinReadme(asServer.stdout, 'rke2-00000000');
+    const asOperator = await runEdgectl(['vault', 'check', '--role', 'operator'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: readOnly } });
+    expect(asOperator.stdout).toContain('path "kv/metadata/rke2/*" { capabilities = ["read", "delete", "list"] }');
+    expectFixWithinReadme(asOperator.stdout, 'rke2-00000000');
     noSecretsIn(run);
     noSecretsIn(check);
   });
@@ -161,6 +205,25 @@ function readmePolicy(name: string, clusterId: string): string {
   const m = new RegExp(`<!-- policy: ${name} -->\\n\`\`\`hcl\\n([\\s\\S]*?)\`\`\``).exec(readme);
   if (m?.[1] === undefined) throw new Error(`README has no policy ${name}`);
   return m[1].replaceAll('rke2-abc12345', clusterId);
+}
+
+/** Every stanza a check suggests must be one of the README policies' stanzas (same path, no more capabilities). */
+function expectFixWithinReadme(stdout: string, clusterId: string): void {
+  const stanza = /path "([^"]+)"\s*\{\s*capabilities = \[([^\]]*)\]\s*\}/g;
+  const caps = (list: string): string[] => [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
+  const granted = new Map<string, Set<string>>();
+  for (const name of ['edgectl-server', 'edgectl-server-day2', 'edgectl-agent', 'edgectl-operator']) {
+    for (const m of readmePolicy(name, clusterId).matchAll(stanza)) {
+      const set = granted.get(m[1] ?? '') ?? new Set<string>();
+      for (const c of caps(m[2] ?? '')) set.add(c);
+      granted.set(m[1] ?? '', set);
+    }
+  }
+  for (const m of stdout.matchAll(stanza)) {
+    const readme = granted.get(m[1] ?? '');
+    expect(readme, `suggested path ${m[1]} is in no README policy`).toBeDefined();
+    for (const c of caps(m[2] ?? '')) expect(readme?.has(c), `README grants no ${c} on ${m[1]}`).toBe(true);
+  }
 }
 
 describe('the README policies, pasted as they are', () => {
@@ -184,9 +247,24 @@ describe('the README policies, pasted as they are', () => {
     }
     const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
     expect((await runEdgectl(['vault', 'check', '--role', 'server'], { env })).code).toBe(0);
+    // issue 10.2: the default (--role all) passes a correct server setup and says which role it serves
     const all = await runEdgectl(['vault', 'check'], { env });
-    expect(all.code).toBe(5);
-    expect(all.stdout).toContain('list on kv/metadata/rke2/ (cluster list)');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves server, agent on rke2\/\* \(probed with rke2-00000000\); not operator/m); // a server may do what an agent does
+  });
+
+  it('server with the day-2 policy: --role server reports nothing optional missing; without it, names the day-2 stanzas of that cluster only', async () => {
+    const token = await tokenWithPolicy(bao, 'edgectl-server-full', `${readmePolicy('edgectl-server', ID)}\n${readmePolicy('edgectl-server-day2', ID)}`);
+    secrets.push(token);
+    const full = await runEdgectl(['vault', 'check', '--role', 'server', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: token } });
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/^PASS {2}capabilities {2}server: create, read, update, patch on cluster rke2-pol00001\n/m);
+    const base = await tokenWithPolicy(bao, 'edgectl-server', readmePolicy('edgectl-server', ID));
+    secrets.push(base);
+    const part = await runEdgectl(['vault', 'check', '--role', 'server', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: base } });
+    expect(part.code).toBe(0);
+    expect(part.stdout).toContain(`path "kv/metadata/rke2/${ID}/nodes/*" { capabilities = ["delete", "list"] }`);
+    expectFixWithinReadme(part.stdout, ID);
   });
 
   it('agent: reads its cluster and records its own node; nothing else; vault check --role agent passes', async () => {
@@ -207,6 +285,34 @@ describe('the README policies, pasted as they are', () => {
     const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token };
     expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', ID], { env })).code).toBe(0);
     expect((await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', 'rke2-auth0001'], { env })).code).toBe(5);
+    // issue 10.2: the default role passes for the agent's cluster, and never suggests write access to every cluster
+    const all = await runEdgectl(['vault', 'check', '--cluster-id', ID], { env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves agent on cluster rke2-pol00001; not server, operator/m);
+    const noId = await runEdgectl(['vault', 'check'], { env });
+    expect(noId.code).toBe(5);
+    expect(noId.stdout).toContain('(an agent needs --cluster-id)');
+    const agentNoId = await runEdgectl(['vault', 'check', '--role', 'agent'], { env });
+    expect(agentNoId.code).toBe(5);
+    expect(agentNoId.stdout).toContain('agent: its policy (edgectl-agent) names its cluster: check it with --cluster-id ID');
+    const other = await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', 'rke2-auth0001'], { env });
+    expect(other.stdout).toContain('path "kv/data/rke2/rke2-auth0001" { capabilities = ["read"] }');
+    for (const run of [noId, agentNoId, other]) {
+      expect(run.stdout).not.toContain('path "kv/data/rke2/*"');
+      expectFixWithinReadme(run.stdout, 'rke2-auth0001');
+    }
+  });
+
+  it('an agent policy missing its node-entry line: the fix is that line, for that cluster', async () => {
+    const policy = readmePolicy('edgectl-agent', ID).split('\n').filter((l) => !l.startsWith(`path "kv/data/rke2/${ID}/nodes/*"`)).join('\n');
+    const token = await tokenWithPolicy(bao, `edgectl-agent-partial-${ID}`, policy);
+    secrets.push(token);
+    const run = await runEdgectl(['vault', 'check', '--role', 'agent', '--cluster-id', ID], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: token } });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toMatch(/^FAIL {2}capabilities {2}agent: the token's policy lacks create\+read\+update on kv\/data\/rke2\/rke2-pol00001\/nodes\/probe-node \(its node entry\)$/m);
+    expect(run.stdout).toContain(`path "kv/data/rke2/${ID}/nodes/*" { capabilities = ["create", "read", "update"] }`);
+    expect(run.stdout).not.toContain('path "kv/data/rke2/*"');
+    expectFixWithinReadme(run.stdout, ID);
   });
 
   it('operator: lists (one detailed-metadata LIST), shows and deletes; cannot create; vault check --role operator passes', async () => {
@@ -222,6 +328,9 @@ describe('the README policies, pasted as they are', () => {
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout).nodes.map((n: { name: string }) => n.name)).toEqual(['a1', 'srv-1']);
     expect((await runEdgectl(['vault', 'check', '--role', 'operator'], { env })).code).toBe(0);
+    const all = await runEdgectl(['vault', 'check'], { env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^PASS {2}capabilities {2}serves operator on rke2\/\*/m);
     const v = vaultFrom(env);
     try {
       expect((await rejection(v.registry.registerCluster(cluster('rke2-pol00002')))).reason).toBe('denied');
@@ -341,6 +450,49 @@ describe('namespaces', () => {
     const run = await runEdgectl(['cluster', 'list', '-o', 'json'], { env: { VAULT_ADDR: bao.addr, VAULT_NAMESPACE: 'team-a', VAULT_ROLE_ID: nsRole, VAULT_SECRET_ID: sid } });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).clusters.map((c: { id: string }) => c.id)).toEqual(['rke2-ns000001']);
+  });
+
+  it('the mixed form (issue 15.4): VAULT_NAMESPACE=team-m with --vault-mount site-1/kv, a mount of the child namespace team-m/site-1', async () => {
+    await bao.api('POST', 'sys/namespaces/team-m', {});
+    await bao.api('POST', 'sys/namespaces/site-1', {}, { namespace: 'team-m' });
+    await enableKv(bao, 'kv', 2, 'team-m/site-1');
+    const seed = vaultFrom(rootEnv(bao, { VAULT_NAMESPACE: 'team-m/site-1' }));
+    try {
+      await seed.registry.registerCluster(cluster('rke2-mixed001'));
+    } finally {
+      await seed.client.close();
+    }
+    const env = rootEnv(bao, { VAULT_NAMESPACE: 'team-m' });
+    const list = await runEdgectl(['cluster', 'list', '-o', 'json', '--vault-mount', 'site-1/kv'], { env });
+    expect(list.stderr).not.toContain('error');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).clusters.map((c: { id: string }) => c.id)).toEqual(['rke2-mixed001']);
+    const check = await runEdgectl(['vault', 'check', '--vault-mount', 'site-1/kv'], { env });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/^PASS {2}kv-mount +site-1\/kv\/ is a KV version 2 mount/m);
+    // a path inside a mount is still refused
+    const inside = await runEdgectl(['cluster', 'list', '--vault-mount', 'site-1/kv/rke2'], { env });
+    expect(inside.code).toBe(6);
+  });
+
+  it('a token of namespace team-b used with VAULT_NAMESPACE=team-a: a refusal naming the token\'s namespace (exit 5), not a missing mount (issue 15.4)', async () => {
+    await bao.api('POST', 'sys/namespaces/team-b', {});
+    await enableKv(bao, 'kv', 2, 'team-b');
+    const token = await tokenWithPolicy(bao, 'edgectl-operator', readmePolicy('edgectl-operator', 'rke2-abc12345'), 'team-b');
+    secrets.push(token);
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token, VAULT_NAMESPACE: 'team-a' };
+    const list = await runEdgectl(['cluster', 'list'], { env });
+    expect(list.code).toBe(5);
+    expect(list.stderr).toContain('the Vault token belongs to namespace "team-b/", which is not "team-a" nor a parent of it');
+    expect(list.stderr).not.toContain('does not exist');
+    const check = await runEdgectl(['vault', 'check', '-o', 'json'], { env });
+    expect(check.code).toBe(5);
+    const auth = JSON.parse(check.stdout).checks.find((c: { name: string }) => c.name === 'auth');
+    expect(auth.status).toBe('fail');
+    expect(auth.detail).toContain('belongs to namespace "team-b/"');
+    expect(auth.fix).toContain('VAULT_NAMESPACE=team-b');
+    noSecretsIn(list);
+    noSecretsIn(check);
   });
 
   it('a namespace that does not exist: exit 5, named, and vault check says so', async () => {

@@ -288,7 +288,9 @@ describe('edgectl vault check', () => {
       ['kv-mount', 'pass'],
       ['capabilities', 'pass'],
     ]);
-    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'create, read, update, patch, list on cluster rke2-cli00001', fix: null });
+    // issue 10.2: --role all checks each role; a root token serves all three
+    expect(json.checks[5]).toEqual({ name: 'capabilities', status: 'pass', detail: 'serves server, agent, operator on cluster rke2-cli00001', fix: null });
+    expect(json.roles).toEqual({ server: true, agent: true, operator: true });
   });
 
   it('a KV v1 mount fails kv-mount with the fix (exit 6)', async () => {
@@ -301,6 +303,16 @@ describe('edgectl vault check', () => {
       detail: 'mount "kv1/" is KV version 1; edgectl needs KV version 2 (versions, check-and-set, metadata)',
       fix: 'upgrade it in place (bao kv enable-versioning kv1/) or use another mount with --vault-mount',
     });
+  });
+
+  it('honours VAULT_KV_MOUNT (issue 15.7): the mount it names is the one checked and listed', async () => {
+    const check = await edgectl(['vault', 'check', '-o', 'json'], { VAULT_KV_MOUNT: 'kv1' });
+    expect(check.code).toBe(6);
+    expect(JSON.parse(check.stdout).mount).toBe('kv1');
+    const list = await edgectl(['cluster', 'list', '-o', 'json'], { EDGECTL_VAULT_MOUNT: 'kv', VAULT_KV_MOUNT: 'kv1' });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).mount).toBe('kv');
+    expect(list.stderr).toContain('warning: VAULT_KV_MOUNT=kv1 is ignored: EDGECTL_VAULT_MOUNT sets the KV mount to kv');
   });
 
   it('no address: a failing config line and exit 3', async () => {

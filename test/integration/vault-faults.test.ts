@@ -238,6 +238,25 @@ describe('unreachable, silent, interrupted', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
+  it('vault check against a server that never answers: progress lines while waiting, exit 4, a hint to lower the timeout (issue 10.3)', async () => {
+    const addr = `http://127.0.0.1:${silentPort}`;
+    const run = await runEdgectl(['vault', 'check'], { env: { VAULT_ADDR: addr, VAULT_TOKEN: 't', VAULT_CLIENT_TIMEOUT: '1500ms', VAULT_MAX_RETRIES: '1' } });
+    expect(run.code).toBe(4);
+    // non-TTY: plain lines, the first after a second, each with the elapsed time and the most it can take
+    expect(run.stderr).toContain(`… waiting for Vault at ${addr} to answer (sys/health)\n`);
+    expect(run.stderr).toMatch(/no answer yet after \d+(\.\d)?s \(up to 1\.5s per attempt, 2 attempts: VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES\)/);
+    expect(run.stderr).toMatch(/✗ waiting for Vault at .* to answer \(sys\/health\): no usable answer \(\d/);
+    expect(run.stdout).toMatch(/^FAIL {2}reachable +cannot reach Vault at .*: no answer within 1\.5s \(after 1 retry\)$/m);
+    expect(run.stdout).toContain('lower them to give up sooner');
+    expect(run.stdout).not.toContain('raises the timeout');
+  });
+
+  it('vault check against a Vault that answers at once prints no progress lines', async () => {
+    const run = await runEdgectl(['vault', 'check'], { env: rootEnv(bao) });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('waiting for Vault');
+  });
+
   it('Ctrl-C during a request: exit 130, no retry', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('interrupted by SIGINT')), 200);
@@ -278,6 +297,9 @@ describe('a sealed server', () => {
     const run = await runEdgectl(['vault', 'check'], { env: rootEnv(sealed) });
     expect(run.code).toBe(4);
     expect(run.stdout).toMatch(/^PASS {2}reachable/m);
+    // issue 10.13: a sealed single node reports standby too; it is called sealed, not a standby node
+    expect(run.stdout).toMatch(/^PASS {2}reachable +.* answers \(version [^,)]+, sealed\)$/m);
+    expect(run.stdout).not.toContain('standby');
     expect(run.stdout).toMatch(/^FAIL {2}unsealed +Vault at .* is sealed\n +fix: unseal it: bao operator unseal/m);
     for (const name of ['auth', 'kv-mount', 'capabilities']) expect(run.stdout).toMatch(new RegExp(`^SKIP  ${name}`, 'm'));
     expect(run.stderr).toContain('1 of 6 Vault checks failed (first: unsealed)');

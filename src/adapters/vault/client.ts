@@ -436,13 +436,22 @@ export class VaultClient {
     return new Secret(secretId);
   }
 
-  /** Whether the run's token is still accepted (lookup-self); asked once, after the first 403. */
+  /**
+   * Whether the run's token is still accepted (lookup-self), asked after a 403.
+   * Concurrent 403s share one lookup; a valid answer is not kept, because the
+   * token can expire or be revoked later in the same run (an invalid one is).
+   */
   private tokenIsValid(): Promise<boolean> {
-    this.#tokenValid ??= this.request({ method: 'GET', path: LOOKUP_SELF, capability: 'read' }).then(
+    if (this.#tokenValid !== undefined) return this.#tokenValid;
+    const lookup = this.request({ method: 'GET', path: LOOKUP_SELF, capability: 'read' }).then(
       () => true,
       (err: unknown) => !isVaultError(err, 'denied', 'auth'),
     );
-    return this.#tokenValid;
+    this.#tokenValid = lookup;
+    void lookup.then((valid) => {
+      if (valid && this.#tokenValid === lookup) this.#tokenValid = undefined;
+    });
+    return lookup;
   }
 
   /** sys/health without token or namespace: reachability, seal and version (every state answers 200). */

@@ -149,12 +149,7 @@ export function resolveVaultConfig(env: Env, flags: VaultFlags, homeDir: string,
     else namespace = trimmed;
   }
 
-  const mountSource =
-    flags.vaultMount !== undefined
-      ? { name: '--vault-mount', value: flags.vaultMount }
-      : env.EDGECTL_VAULT_MOUNT !== undefined && env.EDGECTL_VAULT_MOUNT !== ''
-        ? { name: 'EDGECTL_VAULT_MOUNT', value: env.EDGECTL_VAULT_MOUNT }
-        : { name: 'default', value: DEFAULT_KV_MOUNT };
+  const mountSource = resolveMountSource(env, flags, warnings);
   const mount = mountSource.value.replace(/^\/+|\/+$/g, '');
   const mountBad = mountProblem(mount);
   if (mountBad !== undefined) fail(`${mountSource.name}: invalid KV mount ${JSON.stringify(mountSource.value.slice(0, 80))}: ${mountBad}`, mountSource.name.startsWith('--'));
@@ -206,6 +201,26 @@ export function resolveVaultConfig(env: Env, flags: VaultFlags, homeDir: string,
   }
   for (const w of warnings) ui?.warn(w);
   return { address, addressSource: addr.name, namespace, mount, tls, timeoutMs, maxRetries, auth, warnings };
+}
+
+/**
+ * Where the KV mount comes from: --vault-mount, else EDGECTL_VAULT_MOUNT, else
+ * VAULT_KV_MOUNT (BAO_KV_MOUNT), else the default. A variable that loses to
+ * the other one set to a different mount is warned about, never silently ignored.
+ */
+function resolveMountSource(env: Env, flags: VaultFlags, warnings: string[]): { name: string; value: string } {
+  const edgectl = env.EDGECTL_VAULT_MOUNT !== undefined && env.EDGECTL_VAULT_MOUNT !== '' ? { name: 'EDGECTL_VAULT_MOUNT', value: env.EDGECTL_VAULT_MOUNT } : undefined;
+  const candidates = [flags.vaultMount !== undefined ? { name: '--vault-mount', value: flags.vaultMount } : undefined, edgectl, envVar(env, 'KV_MOUNT')].filter(
+    (c): c is { name: string; value: string } => c !== undefined,
+  );
+  const chosen = candidates[0];
+  if (chosen === undefined) return { name: 'default', value: DEFAULT_KV_MOUNT };
+  const norm = (v: string): string => v.replace(/^\/+|\/+$/g, '');
+  // a flag overriding the environment is the point of the flag; two variables disagreeing is a mistake
+  for (const other of chosen.name === '--vault-mount' ? [] : candidates.slice(1)) {
+    if (norm(other.value) !== norm(chosen.value)) warnings.push(`${other.name}=${other.value.slice(0, 80)} is ignored: ${chosen.name} sets the KV mount to ${chosen.value.slice(0, 80)}`);
+  }
+  return chosen;
 }
 
 function resolveAuth(

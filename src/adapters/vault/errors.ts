@@ -134,7 +134,7 @@ export function vaultErrorFromResponse(req: RequestInfo, status: number, errors:
       return new VaultError(
         'denied',
         `permission denied: ${where} needs the "${req.capability}" capability on ${req.path} in the token's policy`,
-        { ...base, hint: 'grant it (see "Vault policies" in the README), or run edgectl vault check to see what the token may do' },
+        { ...base, hint: 'grant it as the README policy of this token\'s role does ("Vault policies"); edgectl vault check --role server|agent|operator [--cluster-id ID] names the lines that role lacks' },
       );
     case 404:
       return new VaultError('not-found', `${req.path}${inNamespace(req.namespace)} not found`, base);
@@ -216,6 +216,9 @@ export function vaultErrorFromNetwork(req: RequestInfo, err: unknown, timeoutMs:
   return new VaultError('unreachable', `cannot reach Vault at ${req.address} (${req.method} ${req.path}): ${what}${afterRetries}`, {
     path: req.path,
     cause: err,
-    hint: 'check VAULT_ADDR, that Vault is running, and that this host can reach it (firewall, DNS); VAULT_CLIENT_TIMEOUT raises the timeout',
+    hint:
+      code === 'TIMEOUT'
+        ? `check that Vault (or a proxy in front of it) at ${req.address} is healthy and that VAULT_ADDR names it; each attempt waits VAULT_CLIENT_TIMEOUT (${Math.round(timeoutMs / 100) / 10}s here) and VAULT_MAX_RETRIES more attempts follow: lower them to give up sooner (raise the timeout only for a Vault that is slow but alive)`
+        : 'check VAULT_ADDR, that Vault is running, and that this host can reach it (firewall, DNS)',
   });
 }

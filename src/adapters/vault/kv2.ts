@@ -8,6 +8,7 @@
 import { kvDataPath, kvMetadataPath } from '../../core/vault-layout.js';
 import type { VaultClient } from './client.js';
 import { VaultError, isVaultError, serverErrors } from './errors.js';
+import { checkTokenNamespace } from './token-namespace.js';
 
 /** A version's bookkeeping as KV v2 reports it. */
 export interface KvVersionInfo {
@@ -76,6 +77,8 @@ export class Kv2 {
     } catch (err) {
       // Vault answers 403 both for a mount that does not exist and for a token with no policy under it
       if (isVaultError(err, 'denied', 'not-found') && (err.status === 403 || err.status === 404)) {
+        const wrongNamespace = await checkTokenNamespace(this.client);
+        if (wrongNamespace !== undefined) throw wrongNamespace;
         throw new VaultError('not-found', `KV mount "${this.mount}/" does not exist${this.inNs()}, or this token has no policy on any path under it`, {
           status: err.status,
           path,
@@ -95,7 +98,10 @@ export class Kv2 {
   /** Throw a kv-version error unless the mount is KV v2 (checked once per run, before the first KV call). */
   ensureV2(): Promise<void> {
     this.#checked ??= this.mountInfo().then((info) => {
-      const mountPath = info.path.replace(/\/+$/, '');
+      // a mount of a child namespace ("site-1/kv" under namespace team-a) is reported with its full namespace path
+      const ns = this.client.config.namespace;
+      const reported = info.path.replace(/\/+$/, '');
+      const mountPath = ns !== undefined && reported.startsWith(`${ns}/`) ? reported.slice(ns.length + 1) : reported;
       if (mountPath !== '' && mountPath !== this.mount) {
         throw new VaultError('not-found', `"${this.mount}" is not a mount${this.inNs()}: it is a path inside the mount "${mountPath}/"`, {
           hint: `pass --vault-mount ${mountPath}`,

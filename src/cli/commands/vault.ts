@@ -13,7 +13,7 @@ export function registerVaultCommands(program: Command, registrar: Registrar): v
       .description('check reachability, seal state, login, the KV v2 mount and the token\'s capabilities on rke2/*; each as pass/fail with the fix')
       .option('--cluster-id <id>', 'check the capabilities on this cluster\'s paths (default: a sample ID)', clusterIdArg)
       .addOption(
-        new Option('--role <role>', 'whose capabilities to check: all (create/read/update/list on rke2/*), server, agent or operator')
+        new Option('--role <role>', 'whose capabilities to check, against that role\'s README policy: server, agent, operator, or all (each role; passes when the token serves at least one, and names the roles it serves)')
           .choices([...VAULT_ROLES])
           .default('all'),
       ),
