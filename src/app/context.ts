@@ -4,12 +4,14 @@
  * in-memory streams (see test/support/context.ts).
  */
 import type { Readable, Writable } from 'node:stream';
-import type { RunContext } from '../core/ports.js';
+import type { RunContext, ThisHost } from '../core/ports.js';
 import { markJsonWritten } from '../core/run-record.js';
 
 export type { Clock, Env, StepHandle, Ui } from '../core/ports.js';
 
 export interface Context extends RunContext {
+  /** the host this command runs on: every change to it goes through this port */
+  readonly host: ThisHost;
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;

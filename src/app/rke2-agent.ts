@@ -3,8 +3,6 @@
  * token and server URL come from Vault; the server's CA is checked against
  * the token's hash before anything is installed.
  */
-import { verifyServerCa } from '../adapters/host/ca-check.js';
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
@@ -42,12 +40,12 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
   if (input.token !== undefined && input.server === undefined) problems.push('a join token (--token, --token-file, --token-stdin) needs --server URL');
   if (input.token === undefined && input.clusterId === undefined && input.server !== undefined && input.noVault) problems.push('--server without Vault needs --token-file or --token-stdin');
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 agent --help');
-  if (!input.dryRun) requireRoot('edgectl rke2 agent');
+  if (!input.dryRun) ctx.host.requireRoot('edgectl rke2 agent');
 
-  const host = hostName().toLowerCase();
-  const address = primaryAddress() ?? '127.0.0.1';
+  const host = ctx.host.hostname().toLowerCase();
+  const address = ctx.host.primaryAddress() ?? '127.0.0.1';
   const nodeName = nodeNameFor(input.install.nodeName, host);
-  const localId = await readLocalClusterId();
+  const localId = await ctx.host.readLocalClusterId();
   if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
     throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
       hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
@@ -126,18 +124,18 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
       title: `Check the server CA at ${server}`,
       plan: [`GET ${server}/cacerts and compare its sha256 with the token's CA hash`],
       preflight: async () => {
-        await verifyServerCa(server, caHash);
+        await ctx.host.verifyServerCa(server, caHash);
       },
       run: async () => {
-        await verifyServerCa(server, caHash);
+        await ctx.host.verifyServerCa(server, caHash);
       },
     });
   }
-  if (clusterId !== undefined) steps.push(persistClusterIdStep(clusterId, localId));
+  if (clusterId !== undefined) steps.push(persistClusterIdStep(ctx, clusterId, localId));
   steps.push(installStep(ctx, 'agent', input.install, { server, token }));
   if (store !== undefined && clusterId !== undefined) {
     const id = clusterId;
-    steps.push(recordNodeStep(store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
+    steps.push(recordNodeStep(ctx, store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
   }
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;

@@ -7,7 +7,6 @@
  * unless --force.
  */
 import { isVaultError } from '../adapters/vault/errors.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import { EdgectlError } from '../core/errors.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { parseRke2Version } from '../core/rke2-version.js';
@@ -77,7 +76,7 @@ async function targetVersion(ctx: Context, install: InstallOptions, clusterVersi
   if (status?.installed === true) return { version: status.version, source: 'installed' };
   if (install.version !== undefined) return { version: install.version, source: 'version' };
   if (install.airgapDir !== undefined) {
-    const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['artifact-version', '--airgap-dir', install.airgapDir], title: 'rke2.sh artifact-version', quiet: true });
+    const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['artifact-version', '--airgap-dir', install.airgapDir], title: 'rke2.sh artifact-version', quiet: true });
     return { version: r.stdout.trim(), source: 'airgap' };
   }
   if (install.channel !== undefined) return { version: undefined, source: 'channel' };

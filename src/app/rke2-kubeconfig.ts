@@ -8,8 +8,6 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { readFileIfExists, writeFileAtomic } from '../adapters/host/files.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -65,7 +63,7 @@ export async function runKubeconfig(ctx: Context, input: KubeconfigInput): Promi
 }
 
 async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
-  const clusterId = input.clusterId ?? (await readLocalClusterId());
+  const clusterId = input.clusterId ?? (await ctx.host.readLocalClusterId());
   if (clusterId === undefined) throw usageError('--from-vault needs --cluster-id ID');
   const store = openVault(ctx, input.vault);
   try {
@@ -103,17 +101,17 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
 }
 
 async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
-  requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.publish ? resolveClusterId(input.clusterId, localId) : (input.clusterId ?? localId);
-  const original = await readFileIfExists(HOST_PATHS.adminKubeconfig);
+  const original = await ctx.host.readFileIfExists(HOST_PATHS.adminKubeconfig);
   if (original === undefined) {
     throw new EdgectlError('precondition', `there is no admin kubeconfig at ${HOST_PATHS.adminKubeconfig}: this host is not an RKE2 server, or rke2-server has not started yet`, {
       hint: 'run this on a server of the cluster; elsewhere fetch a published one with --from-vault --cluster-id ID',
     });
   }
-  const host = hostName().toLowerCase();
-  const nodeName = await thisNodeName(host);
+  const host = ctx.host.hostname().toLowerCase();
+  const nodeName = await thisNodeName(ctx, host);
   const store = input.publish ? openVault(ctx, input.vault) : undefined;
   try {
     let server: string;
@@ -125,7 +123,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
         await verifyVaultAccess(store);
         candidate = (await store.registry.readNode(clusterId, nodeName))?.ip || undefined;
       }
-      candidate ??= primaryAddress();
+      candidate ??= ctx.host.primaryAddress();
       if (candidate === undefined || serverAddressProblem(candidate) !== undefined) {
         throw new EdgectlError('precondition', 'cannot tell which address other hosts reach this server at', { hint: 'pass --server-address ADDR (an IP, DNS name or load balancer)' });
       }
@@ -191,7 +189,7 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
   const merge = existing !== undefined && !force;
   if (merge) {
     // refuse before anything runs when the file there is not a kubeconfig: it is not ours to overwrite
-    const current = (await readFileIfExists(path)) ?? '';
+    const current = (await ctx.host.readFileIfExists(path)) ?? '';
     try {
       mergeKubeconfig(current, kubeconfig.reveal(), { useContext: input.useContext === true });
     } catch {
@@ -213,8 +211,8 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
       run: async () => {
         await fs.mkdir(dir, { recursive: true, mode: 0o700 });
         let text = kubeconfig.reveal();
-        if (merge) text = mergeKubeconfig((await readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
-        await writeFileAtomic(path, text, 0o600);
+        if (merge) text = mergeKubeconfig((await ctx.host.readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
+        await ctx.host.writeFileAtomic(path, text, 0o600);
         ctx.ui.debug(`wrote ${path}`);
       },
     },

@@ -3,8 +3,6 @@
  * (status, readiness), its node name and cluster ID, the cluster as Vault
  * holds it, and how this node's token compares with the one in Vault.
  */
-import { readConfiguredNodeName, readRecordedNodeName } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -33,7 +31,7 @@ export interface Rke2Status {
 
 /** This host's RKE2 as rke2.sh sees it (installed or not: the script's exit 3 is an answer here). */
 export async function readRke2Status(ctx: Context): Promise<Rke2Status> {
-  const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status', allowExit: [3], quiet: true });
+  const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status', allowExit: [3], quiet: true });
   let d: Record<string, unknown>;
   try {
     d = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -62,7 +60,7 @@ export async function readRke2Status(ctx: Context): Promise<Rke2Status> {
 
 /** Whether the service of a role is ready now, and if not, the conditions that fail (rke2.sh wait-ready --timeout 0). */
 export async function readReadiness(ctx: Context, role: 'server' | 'agent'): Promise<{ ready: boolean; problems: string[] }> {
-  const r = await runEmbeddedScript(ctx, {
+  const r = await ctx.host.runScript(ctx, {
     script: 'rke2.sh',
     args: ['wait-ready', role, '--timeout', '0'],
     title: 'rke2.sh wait-ready',
@@ -93,8 +91,8 @@ export function resolveClusterId(flag: string | undefined, local: string | undef
  * else the name recorded at join time (/etc/edgectl/node-name, still there
  * after an uninstall), else the host name (lowercased).
  */
-export async function thisNodeName(host: string): Promise<string> {
-  return nodeNameFor((await readConfiguredNodeName()) ?? (await readRecordedNodeName()), host);
+export async function thisNodeName(ctx: Context, host: string): Promise<string> {
+  return nodeNameFor((await ctx.host.readConfiguredNodeName()) ?? (await ctx.host.readRecordedNodeName()), host);
 }
 
 /** A registered, ready cluster with a token (vaultState errors, exit 6, otherwise). */

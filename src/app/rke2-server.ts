@@ -5,8 +5,6 @@
  * no Vault at all. The order of steps is chosen so that a crash at any point
  * leaves a state the same command completes on re-run.
  */
-import { writeFileAtomic, removeFile } from '../adapters/host/files.js';
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { generateClusterId } from '../core/cluster-id.js';
@@ -55,16 +53,16 @@ type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
 /** Run `rke2 server` or `rke2 add-master`. */
 export async function runServer(ctx: Context, input: ServerInput): Promise<void> {
   validateServerInput(input);
-  if (!input.dryRun) requireRoot(`edgectl rke2 ${input.mode}`);
+  if (!input.dryRun) ctx.host.requireRoot(`edgectl rke2 ${input.mode}`);
 
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
     throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
       hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
     });
   }
-  const registration = chooseRegistrationAddress(input.advertiseAddress, input.install.tlsSan, primaryAddress());
+  const registration = chooseRegistrationAddress(input.advertiseAddress, input.install.tlsSan, ctx.host.primaryAddress());
   const address = registration?.address;
   if (registration === undefined || address === undefined) {
     throw new EdgectlError('precondition', 'cannot determine this host\'s address for the registration URL', { hint: 'pass --advertise-address ADDR' });
@@ -83,7 +81,7 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     const token = await readTokenSource(ctx, input.token);
     const server = input.server as string; // validated: a token needs --server
     const steps: Step[] = [];
-    if (input.clusterId !== undefined) steps.push(persistClusterIdStep(input.clusterId, localId));
+    if (input.clusterId !== undefined) steps.push(persistClusterIdStep(ctx, input.clusterId, localId));
     steps.push(installStep(ctx, 'server', install, { server, token }));
     await finish(ctx, input, { mode: 'join', clusterId: input.clusterId ?? localId, server, store: undefined, steps });
     return;
@@ -129,7 +127,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap-local': {
       if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
       const clusterId = decision.clusterId ?? generateClusterId();
-      const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
+      const steps = [persistClusterIdStep(ctx, clusterId, localId), installStep(ctx, 'server', install, undefined)];
       ctx.ui.info(describeRegistration(registration));
       await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
       return;
@@ -140,13 +138,13 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       const server = input.server ?? record.server;
       assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
       // a re-run on a server of the cluster must not put back an older token over one it rotated itself
-      const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
       const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
       const steps = [
-        persistClusterIdStep(record.id, localId),
+        persistClusterIdStep(ctx, record.id, localId),
         installStep(ctx, 'server', joinInstall, { server, token: record.token.reveal() }),
-        recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+        recordNodeStep(ctx, store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
         recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
       ];
       await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
@@ -155,7 +153,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap': {
       if (store === undefined) throw new EdgectlError('internal', 'a bootstrap with Vault needs Vault');
       const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
-      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
+      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(ctx, store, record, input) });
       return;
     }
   }
@@ -168,15 +166,15 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
  * rotation or sync put a token file in place, or this server still holds an
  * older token. A token rotated here that never reached Vault is never replaced.
  */
-async function ownTokenAfterRotation(store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
+async function ownTokenAfterRotation(ctx: Context, store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
   if (record === undefined || record.state !== 'ready' || record.token.reveal() === '') return undefined;
-  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+  const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local !== undefined) {
     const { standing } = await compareWithVault(store, record, local);
     refuseUnusableServerToken(standing, record.id, input.vault);
     if (standing === 'older') return record.token.reveal();
   }
-  return (await readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token.reveal() : undefined;
+  return (await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token.reveal() : undefined;
 }
 
 interface BootstrapFacts {
@@ -197,7 +195,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
   const server = f.server;
   const wroteIdFile = f.localId === undefined;
   const path = clusterApiPath(store, f.clusterId);
-  const steps: Step[] = [persistClusterIdStep(f.clusterId, f.localId)];
+  const steps: Step[] = [persistClusterIdStep(ctx, f.clusterId, f.localId)];
   if (f.record === undefined) {
     steps.push({
       id: 'vault-register',
@@ -218,7 +216,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
           });
         } catch (err) {
           // lost a race for this ID: leave the host as it was
-          if (wroteIdFile) await removeFile(HOST_PATHS.clusterIdFile);
+          if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
           throw err;
         }
       },
@@ -230,7 +228,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
     title: 'Store the join token in Vault',
     plan: [`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`, `update ${path} with check-and-set: token, server, state=ready`, 'custom_metadata: rke2_version'],
     run: async () => {
-      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
       const current = await findCluster(store, f.clusterId);
       if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
@@ -252,7 +250,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       }
     },
   });
-  steps.push(recordNodeStep(store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
+  steps.push(recordNodeStep(ctx, store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
 
@@ -269,7 +267,7 @@ async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<voi
   await preflightPlan(o.steps);
   if (input.dryRun) {
     // a new cluster's ID is random: the one in this plan is not the one a real run will pick
-    const generated = o.mode !== 'join' && input.clusterId === undefined && (await readLocalClusterId()) === undefined;
+    const generated = o.mode !== 'join' && input.clusterId === undefined && (await ctx.host.readLocalClusterId()) === undefined;
     if (input.output === 'json') {
       writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
     } else {

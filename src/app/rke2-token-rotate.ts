@@ -11,8 +11,6 @@
  * write leaves a token that is in no Vault version. The next run sees exactly
  * that and publishes the file instead of rotating again.
  */
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -53,9 +51,9 @@ export interface TokenRotateJson {
 
 /** Rotate the cluster token on this server, or finish an interrupted rotation. */
 export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Promise<void> {
-  requireRoot('edgectl rke2 token rotate');
-  const host = hostName().toLowerCase();
-  const clusterId = resolveClusterId(input.clusterId, await readLocalClusterId());
+  ctx.host.requireRoot('edgectl rke2 token rotate');
+  const host = ctx.host.hostname().toLowerCase();
+  const clusterId = resolveClusterId(input.clusterId, await ctx.host.readLocalClusterId());
   const status = await readRke2Status(ctx);
   if (!status.installed) throw new EdgectlError('precondition', 'RKE2 is not installed on this host', { hint: 'run the rotation on a server of the cluster' });
   if (status.role !== 'server') {
@@ -69,7 +67,7 @@ export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Pro
   }
   const store = openVault(ctx, input.vault);
   try {
-    await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(host) });
+    await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(ctx, host) });
   } finally {
     await store.close();
   }
@@ -78,7 +76,7 @@ export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Pro
 async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession, f: { clusterId: string; host: string; nodeName: string }): Promise<void> {
   await verifyVaultAccess(store);
   const record = await requireReadyCluster(store, f.clusterId);
-  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+  const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local === undefined) {
     throw new EdgectlError('precondition', `rke2-server has not written ${HOST_PATHS.serverTokenFile}`, { hint: 'wait until it is ready (edgectl rke2 status), then re-run' });
   }
@@ -111,7 +109,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
       `versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`,
     ],
     run: async () => {
-      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
       rotatedAt = ctx.clock.now().toISOString();
       published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
@@ -128,7 +126,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
           ],
           ownProgress: true,
           run: async () => {
-            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+            await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
           },
         }
       : {
@@ -137,9 +135,9 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
           plan: [`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`],
           ownProgress: true,
           run: async () => {
-            const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+            const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
             if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
-            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+            await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
           },
         };
   const nodeStep: Step = {
@@ -147,7 +145,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
     title: `Record token generation ${generation} in node ${f.nodeName}'s entry`,
     plan: [`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`],
     run: async () => {
-      await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, primaryAddress() ?? '', generation));
+      await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, ctx.host.primaryAddress() ?? '', generation));
     },
   };
   // rotated: the rotation first (RKE2 writes the token file), then Vault; recovered: Vault first, the truth

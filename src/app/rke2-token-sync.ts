@@ -4,8 +4,6 @@
  * next start of rke2-server/rke2-agent, without restarting anything. Run on
  * every other node after `edgectl rke2 token rotate`.
  */
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -37,9 +35,9 @@ export interface TokenSyncJson {
 
 /** Put the cluster's current token from Vault in place on this node. */
 export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise<void> {
-  requireRoot('edgectl rke2 token sync');
-  const host = hostName().toLowerCase();
-  const clusterId = resolveClusterId(input.clusterId, await readLocalClusterId());
+  ctx.host.requireRoot('edgectl rke2 token sync');
+  const host = ctx.host.hostname().toLowerCase();
+  const clusterId = resolveClusterId(input.clusterId, await ctx.host.readLocalClusterId());
   const status = await readRke2Status(ctx);
   if (!status.installed || status.role === 'none') {
     throw new EdgectlError('precondition', status.installed ? 'neither rke2-server nor rke2-agent is enabled on this host' : 'RKE2 is not installed on this host', {
@@ -47,18 +45,18 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
     });
   }
   const role = status.role;
-  const nodeName = await thisNodeName(host);
+  const nodeName = await thisNodeName(ctx, host);
   const store = openVault(ctx, input.vault);
   try {
     await verifyVaultAccess(store);
     const record = await requireReadyCluster(store, clusterId);
     if (role === 'server') {
       // a rotation on this server that never reached Vault must be published, not overwritten
-      const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (local !== undefined) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, clusterId, input.vault);
     }
     const generation = tokenGenerationOf(record);
-    const before = await readTokenFile(HOST_PATHS.joinTokenFile);
+    const before = await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile);
     let changed = before !== record.token.reveal();
     const steps: Step[] = [
       {
@@ -71,7 +69,7 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
         ],
         ownProgress: true,
         run: async () => {
-          const r = await runEmbeddedScript(ctx, {
+          const r = await ctx.host.runScript(ctx, {
             script: 'rke2.sh',
             args: ['token-sync', '--token-file', '-'],
             title: 'rke2.sh token-sync',
@@ -85,7 +83,7 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
         title: `Record token generation ${generation} in node ${nodeName}'s entry`,
         plan: [`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`],
         run: async () => {
-          await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, primaryAddress() ?? '', generation));
+          await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, ctx.host.primaryAddress() ?? '', generation));
         },
       },
     ];

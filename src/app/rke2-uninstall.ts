@@ -6,9 +6,6 @@
  * The cluster ID file goes last, so a run that dies midway is completed by the
  * same command (it still knows the cluster).
  */
-import { hostName, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { removeFile } from '../adapters/host/files.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -59,13 +56,13 @@ export async function runUninstall(ctx: Context, input: UninstallInput): Promise
   if (!input.yes && !input.dryRun && !ctx.stdinIsTTY) {
     throw usageError('uninstall needs --yes when stdin is not a terminal', 'edgectl rke2 uninstall --yes [--deregister]');
   }
-  requireRoot('edgectl rke2 uninstall');
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 uninstall');
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
   if (deregister && clusterId === undefined) throw usageError(`--deregister needs the cluster ID: this host has no ${HOST_PATHS.clusterIdFile}; pass --cluster-id ID`);
   const status = await readRke2Status(ctx);
-  const nodeName = await thisNodeName(host);
+  const nodeName = await thisNodeName(ctx, host);
 
   const store = deregister ? openVault(ctx, input.vault) : undefined;
   try {
@@ -131,7 +128,7 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
       plan: [`run the embedded rke2.sh uninstall --yes: rke2-uninstall.sh stops RKE2 and removes it with its data; ${HOST_PATHS.dropIn} and ${HOST_PATHS.joinTokenFile} are removed`],
       ownProgress: true,
       run: async () => {
-        await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['uninstall', '--yes'], title: 'rke2.sh uninstall' });
+        await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['uninstall', '--yes'], title: 'rke2.sh uninstall' });
       },
     },
   ];
@@ -179,9 +176,9 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
         : `keep ${HOST_PATHS.nodeNameFile} (${f.nodeName}): Vault is not consulted without --deregister, and a later --deregister needs the name`,
     ],
     run: async () => {
-      await removeFile(HOST_PATHS.joinTokenFile);
-      if (view !== undefined) await removeFile(HOST_PATHS.nodeNameFile);
-      await removeFile(HOST_PATHS.clusterIdFile);
+      await ctx.host.removeFile(HOST_PATHS.joinTokenFile);
+      if (view !== undefined) await ctx.host.removeFile(HOST_PATHS.nodeNameFile);
+      await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
     },
   });
 

@@ -7,8 +7,6 @@
  * The real run installs exactly that version (a channel cannot move in
  * between), waits until ready, and records the new version in the node entry.
  */
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { installOptionProblems } from '../core/install-options.js';
@@ -47,11 +45,11 @@ export interface UpgradePreflight {
 /** Upgrade this node. */
 export async function runUpgrade(ctx: Context, input: UpgradeInput): Promise<void> {
   validateUpgradeInput(input);
-  requireRoot('edgectl rke2 upgrade'); // even the preflight reads root-only RKE2 state
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 upgrade'); // even the preflight reads root-only RKE2 state
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
-  const nodeName = await thisNodeName(host);
+  const nodeName = await thisNodeName(ctx, host);
   const plan = await preflight(ctx, input);
   const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
   try {
@@ -98,7 +96,7 @@ function sourceArgs(input: UpgradeInput, target?: string): string[] {
 
 /** Resolve the target and check the host, changing nothing (refused downgrades fail here, exit 3). */
 async function preflight(ctx: Context, input: UpgradeInput): Promise<UpgradePreflight> {
-  const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['upgrade', ...sourceArgs(input), '--dry-run', '--json'], title: 'rke2.sh upgrade (preflight)', quiet: true });
+  const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['upgrade', ...sourceArgs(input), '--dry-run', '--json'], title: 'rke2.sh upgrade (preflight)', quiet: true });
   let d: Partial<UpgradePreflight>;
   try {
     d = JSON.parse(r.stdout) as Partial<UpgradePreflight>;
@@ -161,7 +159,7 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
       ],
       ownProgress: true,
       run: async () => {
-        await runEmbeddedScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
+        await ctx.host.runScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
       },
     },
   ];
@@ -173,7 +171,7 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
       plan: [`update ${nodeApiPath(store, clusterId, f.nodeName)}: rke2_version`],
       run: async () => {
         const version = (await rke2VersionOnHost(ctx)) ?? plan.target;
-        await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, primaryAddress() ?? ''));
+        await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, ctx.host.primaryAddress() ?? ''));
       },
     });
     if (role === 'server') {

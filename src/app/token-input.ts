@@ -1,5 +1,5 @@
+import { showPath } from '../core/show-path.js';
 /** Read a join token given on the command line: from a 0600 file, stdin, or (unsafely) a flag value. */
-import { readSecretFile, showPath } from '../adapters/host/secret-file.js';
 import { credentialProblem } from '../core/credential.js';
 import { usageError } from '../core/errors.js';
 import { parseJoinToken } from '../core/rke2-token.js';
@@ -21,7 +21,7 @@ export async function readTokenSource(ctx: Context, source: TokenSource): Promis
     token = Buffer.concat(chunks).toString('utf8');
   } else {
     // exactly the documented modes (README, scripts/README.md): 0600 or 0400, owned by the user running edgectl
-    const file = await readSecretFile(source.path, {
+    const file = await ctx.host.readSecretFile(source.path, {
       what: 'token file',
       modes: [0o600, 0o400],
       ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),

@@ -3,6 +3,7 @@
  * them (adapters/host, adapters/vault, adapters/terminal) and src/main.ts
  * wires the real ones into the Context; tests pass their own.
  */
+import type { ScriptEvent } from './script-events.js';
 import type { Secret } from './secret.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -111,4 +112,100 @@ export interface Host {
   readonly access: HostAccess;
   readonly transport: Transport;
   readonly state: HostState;
+}
+
+// What an embedded script run, a CA check and the host's file checks take and give.
+
+export interface ScriptInvocation {
+  /** embedded script name, e.g. rke2.sh */
+  script: string;
+  /** arguments; never a secret */
+  args: readonly string[];
+  /** a secret fed to the script's stdin (pair with `--token-file -`) */
+  stdinSecret?: string;
+  /** extra non-secret environment for the script */
+  env?: Readonly<Record<string, string>>;
+  /** human title of the whole run, used in errors */
+  title: string;
+  /** non-zero exit codes that are answers, not failures (e.g. 3 from `status` without RKE2) */
+  allowExit?: readonly number[];
+  /** a read-only probe: collect its events but show no progress for them */
+  quiet?: boolean;
+}
+
+export interface ScriptResult {
+  events: ScriptEvent[];
+  /** durations of the script's steps in milliseconds, by step id */
+  stepDurations: Record<string, number>;
+  /** what the script printed on stdout (data, e.g. status --json) */
+  stdout: string;
+  /** 0, or one of allowExit */
+  exitCode: number;
+  /** the message of the last fail event (why an allowed non-zero exit happened) */
+  failure: string | undefined;
+}
+
+export interface CaCheckResult {
+  caHash: string;
+}
+
+export interface ConfigFileFacts {
+  path: string;
+  text: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface SecretFileRules {
+  /** what the file is, for messages, e.g. "token file" or "VAULT_CACERT" */
+  what: string;
+  /** permission bits the file may have (e.g. [0o600, 0o400]); any when absent */
+  modes?: readonly number[];
+  /** the owner the file must have; any when absent */
+  uid?: number;
+  /** undefined instead of an error when the file does not exist */
+  missingOk?: boolean;
+  /** at most this many bytes (default 1 MiB) */
+  maxBytes?: number;
+}
+
+export interface SecretFileContent {
+  text: string;
+  /** permission bits, for callers that warn rather than refuse */
+  mode: number;
+}
+
+/**
+ * The host this command runs on, as app/ sees it: its identity and state
+ * (Host), and every way a use case touches it. adapters/host/this-host.ts is
+ * the real one; main.ts wires it into the Context.
+ */
+export interface ThisHost extends Host {
+  /** the machine's host name (short form) */
+  hostname(): string;
+  /** the first non-internal IPv4 address (else IPv6), or undefined */
+  primaryAddress(): string | undefined;
+  /** fail with a precondition error unless edgectl runs as root */
+  requireRoot(what: string): void;
+  /** run an embedded script (exact bytes, secrets on stdin, progress events); marks the host changed unless it is a status probe */
+  runScript(ctx: RunContext, inv: ScriptInvocation): Promise<ScriptResult>;
+  /** the cluster ID in /etc/edgectl/cluster-id, if any (a corrupt file is an error) */
+  readLocalClusterId(): Promise<string | undefined>;
+  /** a token file written by RKE2 or rke2.sh, trimmed; undefined when absent or empty */
+  readTokenFile(path: string): Promise<string | undefined>;
+  /** RKE2's configured node-name (drop-in, then config.yaml), if any */
+  readConfiguredNodeName(): Promise<string | undefined>;
+  /** the node name recorded at join time (/etc/edgectl/node-name), if any */
+  readRecordedNodeName(): Promise<string | undefined>;
+  writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Promise<void>;
+  readFileIfExists(path: string): Promise<string | undefined>;
+  removeFile(path: string): Promise<boolean>;
+  ensureDirectory(dir: string): Promise<void>;
+  /** a file that holds a secret or trust, by the rules (FIFOs, devices, wrong modes refused unread) */
+  readSecretFile(path: string, rules: SecretFileRules & { missingOk: true }): Promise<SecretFileContent | undefined>;
+  readSecretFile(path: string, rules: SecretFileRules): Promise<SecretFileContent>;
+  /** a --config-file's facts (regular, root-owned, size), read once */
+  readConfigFile(path: string): Promise<ConfigFileFacts>;
+  /** fetch <server>/cacerts and compare its sha256 with the token's; a trust error on mismatch */
+  verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs?: number): Promise<CaCheckResult>;
 }

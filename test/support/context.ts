@@ -3,6 +3,7 @@
  * and stderr, a given environment, a controllable clock.
  */
 import { PassThrough, Readable } from 'node:stream';
+import { createThisHost } from '../../src/adapters/host/this-host.js';
 import { createTerminalUi } from '../../src/adapters/terminal.js';
 import type { Clock, Context, Env } from '../../src/app/context.js';
 import { runCli } from '../../src/cli/run.js';
@@ -49,6 +50,7 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
     stdinIsTTY: false,
     stderrIsTTY: false,
     clock,
+    host: createThisHost(),
     homeDir: opts.homeDir ?? '/nonexistent-home',
     signal: opts.signal ?? new AbortController().signal,
     ui: createTerminalUi({ stderr: err, isTTY: false, noColor: true, debug: env.EDGECTL_DEBUG === '1', clock }),
