@@ -11,7 +11,7 @@ import { installOptionProblems } from '../core/install-options.js';
 import { parseJoinToken } from '../core/rke2-token.js';
 import { assertJoinableCluster } from '../core/validate-node.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
 import { settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
@@ -122,12 +122,13 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
     steps.push({
       id: 'ca-check',
       title: `Check the server CA at ${server}`,
-      plan: [`GET ${server}/cacerts and compare its sha256 with the token's CA hash`],
       preflight: async () => {
         await ctx.host.verifyServerCa(server, caHash);
       },
-      run: async () => {
-        await ctx.host.verifyServerCa(server, caHash);
+      run: async (gate) => {
+        // a read, not a change: the preflight made it (in --dry-run too); a real run checks again right before the join
+        gate.note(`GET ${server}/cacerts and compare its sha256 with the token's CA hash`);
+        if (!gate.dryRun) await ctx.host.verifyServerCa(server, caHash);
       },
     });
   }
@@ -139,16 +140,14 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   }
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;
-  await preflightPlan(steps);
-  if (input.dryRun) {
-    if (input.output === 'json') {
-      writeJson(ctx, { dry_run: true, cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, plan: describePlan(steps) });
-    } else {
-      printPlan(ctx, `Plan for edgectl rke2 agent${clusterId ? ` (cluster ${clusterId})` : ''}:`, steps);
-    }
-    return;
-  }
-  const results = await executePlan(ctx, steps);
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 agent${clusterId ? ` (cluster ${clusterId})` : ''}:`,
+    json: { cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath },
+    steps,
+  });
+  if (results === undefined) return;
   if (input.output === 'json') {
     writeJson(ctx, { cluster_id: clusterId ?? null, role: 'agent', node_name: nodeName, server_url: server, vault_path: vaultPath, rke2_version: (await rke2VersionOnHost(ctx)) ?? null, steps: results });
     return;

@@ -121,14 +121,15 @@ export function recordLowestServerVersionStep(ctx: Context, store: VaultSession,
   return {
     id: 'vault-cluster',
     title: "Record the servers' lowest RKE2 version in the cluster metadata",
-    plan: [`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} if this server is older (no new version of the token)`],
-    run: async () => {
-      const record = await findCluster(store, clusterId);
-      const mine = await installedVersion();
-      if (record === undefined || mine === undefined) return;
-      const servers = (await clusterNodes(ctx, store, clusterId)).filter((n) => n.role === 'server').map((n) => n.rke2_version);
-      const lowest = defaultJoinVersion([mine, ...servers], undefined);
-      if (lowest !== undefined && lowest !== record.metadata.rke2Version) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+    run: async (gate) => {
+      await gate.change(`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} if this server is older (no new version of the token)`, async () => {
+        const record = await findCluster(store, clusterId);
+        const mine = await installedVersion();
+        if (record === undefined || mine === undefined) return;
+        const servers = (await clusterNodes(ctx, store, clusterId)).filter((n) => n.role === 'server').map((n) => n.rke2_version);
+        const lowest = defaultJoinVersion([mine, ...servers], undefined);
+        if (lowest !== undefined && lowest !== record.metadata.rke2Version) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+      });
     },
   };
 }

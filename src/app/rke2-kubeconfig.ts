@@ -15,7 +15,7 @@ import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigProblem, ku
 import { Secret } from '../core/secret.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { resolveClusterId, thisNodeName } from './rke2-node.js';
 import { describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type VaultSession, openVault } from './vault-session.js';
@@ -158,10 +158,12 @@ function publishStep(store: VaultSession, clusterId: string, nodeName: string, k
   return {
     id: 'vault-kubeconfig',
     title: `Publish the admin kubeconfig of ${clusterId} in Vault`,
-    plan: [`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, 'readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it'],
-    run: async () => {
-      const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
-      json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+    run: async (gate) => {
+      await gate.change(`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, async () => {
+        const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
+        json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+      });
+      gate.note('readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it');
     },
   };
 }
@@ -197,35 +199,29 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
     }
   }
   json.out_action = existing === undefined ? 'created' : merge ? 'merged' : 'replaced';
-  const plan = [
-    ...(st === undefined ? [`create ${dir} (mode 0700)`] : []),
-    merge
-      ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
-      : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`,
-  ];
+  const write = merge
+    ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
+    : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`;
   return [
     {
       id: 'write-file',
       title: `${merge ? 'Merge' : 'Write'} the kubeconfig ${merge ? 'into' : 'to'} ${path}`,
-      plan,
-      run: async () => {
-        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-        let text = kubeconfig.reveal();
-        if (merge) text = mergeKubeconfig((await ctx.host.readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
-        await ctx.host.writeFileAtomic(path, text, 0o600);
-        ctx.ui.debug(`wrote ${path}`);
+      run: async (gate) => {
+        if (st === undefined) await gate.change(`create ${dir} (mode 0700)`, () => fs.mkdir(dir, { recursive: true, mode: 0o700 }));
+        await gate.change(write, async () => {
+          let text = kubeconfig.reveal();
+          if (merge) text = mergeKubeconfig((await ctx.host.readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
+          await ctx.host.writeFileAtomic(path, text, 0o600);
+          ctx.ui.debug(`wrote ${path}`);
+        });
       },
     },
   ];
 }
 
 async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: string | undefined): Promise<void> {
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json, plan: describePlan(steps) });
-    else printPlan(ctx, `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, steps);
-    return;
-  }
-  const results = await executePlan(ctx, steps);
+  const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, json: { ...json }, steps });
+  if (results === undefined) return;
   if (toStdout !== undefined) {
     ctx.stdout.write(toStdout.endsWith('\n') ? toStdout : `${toStdout}\n`);
     return;

@@ -17,7 +17,7 @@ import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
 import { assertJoinableCluster, advertiseAddressProblem } from '../core/validate-node.js';
 import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
 import { decideServer, needsRecord } from './server-decision.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
@@ -200,8 +200,12 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
     steps.push({
       id: 'vault-register',
       title: `Register cluster ${f.clusterId} in Vault`,
-      plan: [`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, 'custom_metadata: created_at, hostname, ip, rke2_version, tags'],
-      run: async () => {
+      run: async (gate) => {
+        await gate.change(`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, () => registerOrLeaveHostAsItWas());
+        gate.note('custom_metadata: created_at, hostname, ip, rke2_version, tags');
+      },
+    });
+    const registerOrLeaveHostAsItWas = async (): Promise<void> => {
         try {
           await store.registry.registerCluster({
             id: f.clusterId,
@@ -219,15 +223,19 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
           if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
           throw err;
         }
-      },
-    });
+    };
   }
   steps.push(installStep(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }));
   steps.push({
     id: 'vault-publish',
     title: 'Store the join token in Vault',
-    plan: [`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`, `update ${path} with check-and-set: token, server, state=ready`, 'custom_metadata: rke2_version'],
-    run: async () => {
+    run: async (gate) => {
+      gate.note(`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
+      await gate.change(`update ${path} with check-and-set: token, server, state=ready`, () => publishToken());
+      gate.note('custom_metadata: rke2_version');
+    },
+  });
+  const publishToken = async (): Promise<void> => {
       const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
       const current = await findCluster(store, f.clusterId);
@@ -248,8 +256,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
           ctx.clock.now(),
         );
       }
-    },
-  });
+  };
   steps.push(recordNodeStep(ctx, store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
@@ -264,21 +271,17 @@ interface Outcome {
 
 async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<void> {
   const vaultPath = o.store !== undefined && o.clusterId !== undefined ? clusterApiPath(o.store, o.clusterId) : null;
-  await preflightPlan(o.steps);
-  if (input.dryRun) {
-    // a new cluster's ID is random: the one in this plan is not the one a real run will pick
-    const generated = o.mode !== 'join' && input.clusterId === undefined && (await ctx.host.readLocalClusterId()) === undefined;
-    if (input.output === 'json') {
-      writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
-    } else {
-      printPlan(ctx, `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`, o.steps);
-      if (generated) {
-        writeOut(ctx, `note: ${o.clusterId ?? 'the cluster ID'} is an example: the real run generates a new random cluster ID; pass --cluster-id ${o.clusterId ?? 'ID'} to use this one`);
-      }
-    }
-    return;
-  }
-  const results = await executePlan(ctx, o.steps);
+  // a new cluster's ID is random: the one in a dry-run plan is not the one a real run will pick
+  const generated = input.dryRun && o.mode !== 'join' && input.clusterId === undefined && (await ctx.host.readLocalClusterId()) === undefined;
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`,
+    json: { cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath },
+    steps: o.steps,
+    notes: generated ? [`note: ${o.clusterId ?? 'the cluster ID'} is an example: the real run generates a new random cluster ID; pass --cluster-id ${o.clusterId ?? 'ID'} to use this one`] : [],
+  });
+  if (results === undefined) return;
   const rke2Version = (await rke2VersionOnHost(ctx)) ?? null;
   if (input.output === 'json') {
     writeJson(ctx, { cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, rke2_version: rke2Version, steps: results });

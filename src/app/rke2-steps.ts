@@ -22,9 +22,9 @@ export function persistClusterIdStep(ctx: Context, clusterId: string, localId: s
   return {
     id: 'cluster-id',
     title: same ? `Keep cluster ID ${clusterId} (already in ${HOST_PATHS.clusterIdFile})` : `Persist cluster ID ${clusterId}`,
-    plan: same ? ['nothing to change'] : [`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`],
-    run: async () => {
-      if (!same) await ctx.host.writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644);
+    run: async (gate) => {
+      if (same) gate.note('nothing to change');
+      else await gate.change(`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`, () => ctx.host.writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644));
     },
   };
 }
@@ -44,24 +44,25 @@ export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions,
 /** Install/configure/start RKE2 through the embedded script. */
 export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: string } | undefined): Step {
   const args = scriptArgsFor(role, install, join);
-  const plan = [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`];
+  let configLine: string | undefined;
   return {
     id: 'install',
     title: `Install and start RKE2 ${role}`,
-    plan,
     ownProgress: true,
     preflight: async () => {
-      const configLine = await checkConfigFile(ctx, install);
-      if (configLine !== undefined) plan.push(configLine);
+      configLine = await checkConfigFile(ctx, install);
       await scriptPreflight(ctx, role, args, join?.token);
     },
-    run: async () => {
-      await ctx.host.runScript(ctx, {
-        script: 'rke2.sh',
-        args,
-        title: `rke2.sh ${role}`,
-        ...(join !== undefined ? { stdinSecret: `${join.token}\n` } : {}),
-      });
+    run: async (gate) => {
+      await gate.change(`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`, () =>
+        ctx.host.runScript(ctx, {
+          script: 'rke2.sh',
+          args,
+          title: `rke2.sh ${role}`,
+          ...(join !== undefined ? { stdinSecret: `${join.token}\n` } : {}),
+        }),
+      );
+      if (configLine !== undefined) gate.note(configLine);
     },
   };
 }
@@ -103,10 +104,11 @@ export function recordNodeStep(ctx: Context, store: VaultSession, clusterId: str
   return {
     id: 'vault-node',
     title: `Record node ${nodeName} in Vault`,
-    plan: [`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`, `write ${HOST_PATHS.nodeNameFile} (0644): ${nodeName}, so that uninstall finds the entry after RKE2's config is gone`],
-    run: async () => {
-      await store.registry.recordNode(clusterId, nodeName, await entry());
-      await ctx.host.writeFileAtomic(HOST_PATHS.nodeNameFile, `${nodeName}\n`, 0o644);
+    run: async (gate) => {
+      await gate.change(`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`, async () => store.registry.recordNode(clusterId, nodeName, await entry()));
+      await gate.change(`write ${HOST_PATHS.nodeNameFile} (0644): ${nodeName}, so that uninstall finds the entry after RKE2's config is gone`, () =>
+        ctx.host.writeFileAtomic(HOST_PATHS.nodeNameFile, `${nodeName}\n`, 0o644),
+      );
     },
   };
 }

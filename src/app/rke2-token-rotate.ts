@@ -19,7 +19,7 @@ import { Secret } from '../core/secret.js';
 import { renderTable } from '../core/table.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from './registry.js';
 import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
@@ -103,16 +103,15 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
   const publishStep: Step = {
     id: 'vault-publish',
     title: 'Store the new token in Vault',
-    plan: [
-      `read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`,
-      `write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`,
-      `versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`,
-    ],
-    run: async () => {
-      const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-      if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
-      rotatedAt = ctx.clock.now().toISOString();
-      published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
+    run: async (gate) => {
+      gate.note(`read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
+      await gate.change(`write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`, async () => {
+        const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
+        if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
+        rotatedAt = ctx.clock.now().toISOString();
+        published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
+      });
+      gate.note(`versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`);
     },
   };
   const localStep: Step =
@@ -120,32 +119,33 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
       ? {
           id: 'rotate',
           title: 'Rotate the cluster token with RKE2',
-          plan: [
-            'run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)',
-            `the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`,
-          ],
           ownProgress: true,
-          run: async () => {
-            await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+          run: async (gate) => {
+            await gate.change('run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)', async () => {
+              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+            });
+            gate.note(`the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`);
           },
         }
       : {
           id: 'local-token',
           title: 'Put the new token in place on this server',
-          plan: [`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`],
           ownProgress: true,
-          run: async () => {
-            const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-            if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
-            await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+          run: async (gate) => {
+            await gate.change(`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`, async () => {
+              const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
+              if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
+              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+            });
           },
         };
   const nodeStep: Step = {
     id: 'vault-node',
     title: `Record token generation ${generation} in node ${f.nodeName}'s entry`,
-    plan: [`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`],
-    run: async () => {
-      await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, ctx.host.primaryAddress() ?? '', generation));
+    run: async (gate) => {
+      await gate.change(`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`, async () => {
+        await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, ctx.host.primaryAddress() ?? '', generation));
+      });
     },
   };
   // rotated: the rotation first (RKE2 writes the token file), then Vault; recovered: Vault first, the truth
@@ -164,15 +164,17 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
     sync_command: syncCommand(f.clusterId, input.vault),
   });
 
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json(null), plan: describePlan(steps) });
-    else {
-      printPlan(ctx, `Plan for edgectl rke2 token rotate (${mode === 'rotated' ? 'rotate' : 'publish an unfinished rotation'}, cluster ${f.clusterId}):`, steps);
-      if (others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
-    }
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 token rotate (${mode === 'rotated' ? 'rotate' : 'publish an unfinished rotation'}, cluster ${f.clusterId}):`,
+    json: { ...json(null) },
+    steps,
+  });
+  if (results === undefined) {
+    if (input.output !== 'json' && others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
     return;
   }
-  const results = await executePlan(ctx, steps);
   const out = json(published?.version ?? null);
   if (input.output === 'json') {
     writeJson(ctx, { ...out, steps: results });

@@ -8,7 +8,7 @@ import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
 import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
@@ -62,38 +62,34 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
       {
         id: 'token-sync',
         title: `Put token generation ${generation} in place for the next start of rke2-${role}`,
-        plan: [
-          `read the token from ${clusterApiPath(store, clusterId)} (KV version ${record.version})`,
-          `run the embedded rke2.sh token-sync --token-file - (token on stdin): ${HOST_PATHS.joinTokenFile} (0600), referenced by the drop-in`,
-          `rke2-${role} is not restarted; it uses the token from its next start`,
-        ],
         ownProgress: true,
-        run: async () => {
-          const r = await ctx.host.runScript(ctx, {
-            script: 'rke2.sh',
-            args: ['token-sync', '--token-file', '-'],
-            title: 'rke2.sh token-sync',
-            stdinSecret: `${record.token.reveal()}\n`,
+        run: async (gate) => {
+          gate.note(`read the token from ${clusterApiPath(store, clusterId)} (KV version ${record.version})`);
+          await gate.change(`run the embedded rke2.sh token-sync --token-file - (token on stdin): ${HOST_PATHS.joinTokenFile} (0600), referenced by the drop-in`, async () => {
+            const r = await ctx.host.runScript(ctx, {
+              script: 'rke2.sh',
+              args: ['token-sync', '--token-file', '-'],
+              title: 'rke2.sh token-sync',
+              stdinSecret: `${record.token.reveal()}\n`,
+            });
+            changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
           });
-          changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
+          gate.note(`rke2-${role} is not restarted; it uses the token from its next start`);
         },
       },
       {
         id: 'vault-node',
         title: `Record token generation ${generation} in node ${nodeName}'s entry`,
-        plan: [`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`],
-        run: async () => {
-          await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, ctx.host.primaryAddress() ?? '', generation));
+        run: async (gate) => {
+          await gate.change(`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`, async () => {
+            await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, ctx.host.primaryAddress() ?? '', generation));
+          });
         },
       },
     ];
     const json = (): TokenSyncJson => ({ cluster_id: clusterId, node: nodeName, role, kv_version: record.version, token_generation: generation, changed });
-    if (input.dryRun) {
-      if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json(), plan: describePlan(steps) });
-      else printPlan(ctx, `Plan for edgectl rke2 token sync (cluster ${clusterId}, ${role} ${nodeName}):`, steps);
-      return;
-    }
-    const results = await executePlan(ctx, steps);
+    const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 token sync (cluster ${clusterId}, ${role} ${nodeName}):`, json: { ...json() }, steps });
+    if (results === undefined) return;
     if (input.output === 'json') {
       writeJson(ctx, { ...json(), steps: results });
       return;
