@@ -210,11 +210,17 @@ host_dir() {
 }
 
 ensure_key() {
-  if [ ! -f "$KEY" ]; then
-    mkdir -p "$(dirname "$KEY")"
-    chmod 700 "$(dirname "$KEY")"
-    ssh-keygen -q -t ed25519 -N '' -C edgelab -f "$KEY"
-  fi
+  local dir
+  dir=$(dirname "$KEY")
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  # hosts come up in parallel: one of them makes the key, the others wait for it
+  (
+    flock 9
+    if [ ! -f "$KEY" ]; then
+      ssh-keygen -q -t ed25519 -N '' -C edgelab -f "$KEY" </dev/null
+    fi
+  ) 9>"$dir/.keygen.lock"
 }
 
 # write_host_identity ROOT NAME IP HOSTDIR: hostname, machine-id, network, SSH keys of one host.

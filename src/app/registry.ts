@@ -220,6 +220,15 @@ export class ClusterRegistry {
     }
     if (res.kind === 'deleted') {
       const v = res.info.version;
+      const earlier = res.info.destroyed ? await this.earlierTokenVersion(path, v) : undefined;
+      if (earlier !== undefined) {
+        throw new VaultError('deleted', `cluster ${clusterId}: the current version (${v}) of ${this.kv.dataPath(path)} was destroyed; version ${earlier.version} still holds a join token`, {
+          path: this.kv.dataPath(path),
+          hint:
+            `version ${earlier.version} has token generation ${earlier.generation}: the same token as version ${v} unless version ${v} was a token rotation; ` +
+            `roll back to it with bao kv rollback -mount=${this.kv.mount} -version=${earlier.version} ${path}`,
+        });
+      }
       throw new VaultError(
         'deleted',
         `cluster ${clusterId}: the current version (${v}) of ${this.kv.dataPath(path)} was ${res.info.destroyed ? 'destroyed' : `deleted at ${res.info.deletionTime}`}`,
@@ -247,6 +256,26 @@ export class ClusterRegistry {
       customMetadata: res.customMetadata,
       extra,
     };
+  }
+
+  /**
+   * The newest version before `before` that is kept and holds a non-empty token,
+   * or undefined (also when the metadata may not be read: an agent's policy).
+   */
+  private async earlierTokenVersion(path: string, before: number): Promise<{ version: number; generation: number } | undefined> {
+    const meta = await this.kv.readMetadata(path).catch((err: unknown) => {
+      if (isVaultError(err, 'denied')) return undefined;
+      throw err;
+    });
+    const candidates = Object.values(meta?.versions ?? {})
+      .filter((info) => info.version < before && !this.kv.isDeleted(info))
+      .map((info) => info.version)
+      .sort((a, b) => b - a);
+    for (const version of candidates) {
+      const res = await this.kv.read<Record<string, unknown>>(path, { version });
+      if (res.kind === 'found' && typeof res.data.token === 'string' && res.data.token !== '') return { version, generation: tokenGenerationOf({ extra: res.data }) };
+    }
+    return undefined;
   }
 
   /**
@@ -329,7 +358,7 @@ export class ClusterRegistry {
     const meta = await this.kv.readMetadata(path);
     if (meta === undefined) return [];
     const versions = Object.values(meta.versions)
-      .filter((v) => v.deletionTime === '' && !v.destroyed)
+      .filter((v) => !this.kv.isDeleted(v))
       .map((v) => v.version)
       .sort((a, b) => b - a);
     const read = await mapBounded(versions, opts.concurrency ?? 8, async (version): Promise<TokenVersion | undefined> => {
@@ -468,7 +497,7 @@ export class ClusterRegistry {
       if (detailed === undefined && method === 'detailed-metadata') {
         throw new VaultError('bad-request', `${this.kv.mount}/detailed-metadata/ is not available (not OpenBao, or the policy lacks list on it)`);
       }
-      if (detailed !== undefined) summaries = detailed.filter((e) => isClusterKey(e.key)).map((e) => summarize(e.key, e.metadata));
+      if (detailed !== undefined) summaries = detailed.filter((e) => isClusterKey(e.key)).map((e) => summarize(e.key, e.metadata, this.kv));
       else this.debug('detailed-metadata LIST unavailable; reading each cluster\'s metadata');
     }
     if (summaries === undefined) {
@@ -478,7 +507,7 @@ export class ClusterRegistry {
         opts.concurrency ?? LIST_CONCURRENCY,
         async (id) => {
           const meta = await this.kv.readMetadata(clusterSecretPath(id));
-          return meta === undefined ? undefined : summarize(id, meta); // undefined: deleted between LIST and read
+          return meta === undefined ? undefined : summarize(id, meta, this.kv); // undefined: deleted between LIST and read
         },
         opts.signal,
       );
@@ -525,7 +554,7 @@ export class ClusterRegistry {
 
 const isClusterKey = (key: string): boolean => !key.endsWith('/') && clusterIdProblem(key) === undefined;
 
-function summarize(id: string, meta: KvMetadata): ClusterSummary {
+function summarize(id: string, meta: KvMetadata, kv: Pick<Kv2, 'isDeleted'>): ClusterSummary {
   const m = decodeClusterMetadata(meta.customMetadata);
   const current = meta.versions[String(meta.currentVersion)];
   return {
@@ -537,7 +566,7 @@ function summarize(id: string, meta: KvMetadata): ClusterSummary {
     tags: m.tags,
     currentVersion: meta.currentVersion,
     updatedTime: meta.updatedTime,
-    deleted: current === undefined || current.deletionTime !== '' || current.destroyed,
+    deleted: current === undefined || kv.isDeleted(current),
   };
 }
 

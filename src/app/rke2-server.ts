@@ -26,6 +26,7 @@ import { registrationToWrite } from './rke2-server-url.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
+import { requireClusterCapabilities } from './vault-capabilities.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
 
 export interface ServerInput {
@@ -207,6 +208,8 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
     });
     const registerOrLeaveHostAsItWas = async (): Promise<void> => {
         try {
+          // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
+          await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
           await store.registry.registerCluster({
             id: f.clusterId,
             token: new Secret(''), // the token exists only once RKE2 has started

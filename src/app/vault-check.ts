@@ -16,6 +16,7 @@ import type { VaultClient } from '../adapters/vault/client.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { withVaultProgress } from './vault-progress.js';
 import { clientFor } from './vault-session.js';
+import { deleteVersionAfterWarnings } from './vault-retention.js';
 
 export interface VaultCheckInput {
   clusterId: string | undefined;
@@ -142,6 +143,10 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     try {
       await withVaultProgress(ctx, config, `sys/internal/ui/mounts/${config.mount}`, () => kv.ensureV2());
       add({ name: 'kv-mount', status: 'pass', detail: `${config.mount}/ is a KV version 2 mount`, fix: null });
+      for (const w of await deleteVersionAfterWarnings(kv, input.clusterId).catch(() => [])) {
+        ctx.ui.warn(w);
+        config.warnings.push(w);
+      }
     } catch (err) {
       fail('kv-mount', err);
     }

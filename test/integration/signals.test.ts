@@ -1,38 +1,52 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/**
+ * SIGTERM ends edgectl within its bound even when a step never returns: on a
+ * simulated host, `rke2 server` runs an installer that ignores SIGTERM and
+ * never finishes (bash then waits for it and runs rke2.sh's trap never; the
+ * script run never ends). edgectl interrupts, waits its grace period
+ * (EDGECTL_TEST_STOP_GRACE_MS), says where the host stands, and ends by the
+ * signal itself (status 143), not at the test's SIGKILL.
+ */
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, createLab } from '../support/lab.js';
 
-/** Run the built bundle, send SIGNAL after delayMs, and collect how it ended. */
-function runAndSignal(args: string[], signal: NodeJS.Signals, delayMs: number, env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; afterSignalMs: number }>((resolve) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/edgectl.cjs'), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let sentAt = 0;
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    setTimeout(() => {
-      sentAt = performance.now();
-      child.kill(signal);
-    }, delayMs);
-    child.on('close', (code, sig) => {
-      clearTimeout(killer);
-      resolve({ code, signal: sig, stderr, afterSignalMs: performance.now() - sentAt });
-    });
-  });
-}
+let lab: Lab;
+beforeAll(async () => {
+  lab = await createLab();
+}, 120_000);
+afterAll(async () => {
+  await lab?.close();
+});
 
 describe('stopping on a signal', () => {
-  it('SIGTERM ends edgectl within the bound even when the step never returns (a FIFO that nobody writes)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgectl-fifo-'));
-    execFileSync('mkfifo', [join(dir, 'rke2.sh')]);
-    const r = await runAndSignal(['scripts', 'export', dir], 'SIGTERM', 700, { EDGECTL_TEST_STOP_GRACE_MS: '1500' });
-    expect(r.signal, r.stderr).toBe('SIGTERM');
-    // without the bound it runs until the test's SIGKILL at 20 s
-    expect(r.afterSignalMs).toBeLessThan(15_000);
-    expect(r.stderr).toContain('SIGTERM received: interrupting the current step and stopping');
-    expect(r.stderr).toContain('did not stop within 1.5s of SIGTERM; exiting now (SIGTERM, status 143): the host may be part-way through');
+  it('SIGTERM ends edgectl within the bound even when the step never returns (an installer that ignores SIGTERM)', async () => {
+    const host = await lab.host('sigterm1', '10.77.0.241');
+    const installer = join(lab.workDir, 'hung-installer.sh');
+    // a stand-in installer that never returns and ignores SIGTERM (its sleep inherits the ignore)
+    writeFileSync(installer, "#!/bin/sh\ntrap '' TERM\nsleep 60\n");
+    chmodSync(installer, 0o755);
+    const child = host.spawnEdgectl(['rke2', 'server', '--no-vault', '--install-script', installer, '--wait-timeout', '60'], { env: { EDGECTL_TEST_STOP_GRACE_MS: '1500' }, vault: false });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // wait until the installer runs (the install step has started), then stop
+    const deadline = Date.now() + 20_000;
+    while (!stderr.includes('rke2.sh server') && !/install/i.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1000));
+    const sentAt = performance.now();
+    child.kill('SIGTERM');
+    const r = await ended;
+    clearTimeout(killer);
+    const afterSignalMs = performance.now() - sentAt;
+    expect(r.signal, stderr).toBe('SIGTERM');
+    // without the bound it runs until the test's SIGKILL at 30 s
+    expect(afterSignalMs).toBeLessThan(15_000);
+    expect(stderr).toContain('SIGTERM received: interrupting the current step and stopping');
+    expect(stderr).toContain('did not stop within 1.5s of SIGTERM; exiting now (SIGTERM, status 143): the host may be part-way through');
+    await host.stopServices();
   });
 });

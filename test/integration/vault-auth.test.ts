@@ -380,6 +380,8 @@ describe('AppRole', () => {
     const second = await runEdgectl(['cluster', 'list', '--vault-secret-id-file', file], { env });
     expect(second.code).toBe(5);
     expect(second.stderr).toContain('the response-wrapped secret ID is not valid: it was already unwrapped (a wrapping token works once) or it expired');
+    expect(second.stderr).toContain('someone else may have intercepted and unwrapped it: treat the secret ID as compromised');
+    expect(second.stderr).toContain('look in the audit log for who unwrapped it');
     noSecretsIn(first);
     noSecretsIn(second);
   });

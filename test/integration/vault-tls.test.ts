@@ -77,7 +77,8 @@ describe('TLS', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(new RegExp(`TLS connection to Vault at ${bao.addr} failed: [A-Z_]+: .*certificate`));
     expect(run.stderr).toContain('hint: set VAULT_CACERT (or VAULT_CAPATH) to the CA that signed the Vault certificate');
-    expect(run.stdout).toBe('');
+    // -o json failures print the error object on stdout (issue 10.11), nothing else
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { kind: 'vaultUnavailable', exit_code: 4 }, completed_steps: [] });
   });
 
   it('refuses the dev CA when only the system store is trusted', async () => {

@@ -19,6 +19,8 @@ export interface TestContextOptions {
   stdin?: string;
   homeDir?: string;
   signal?: AbortSignal;
+  /** the wall clock the run sees (default: the real one) */
+  now?: () => Date;
 }
 
 class Capture extends PassThrough {
@@ -37,7 +39,7 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
   const err = new Capture();
   const start = performance.now();
   const clock: Clock = {
-    now: () => new Date(),
+    now: opts.now ?? (() => new Date()),
     monotonicMs: () => performance.now() - start,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

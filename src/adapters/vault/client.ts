@@ -112,6 +112,11 @@ export class VaultClient {
   #closed = false;
   /** every credential this client has sent or read, so that no error it throws can quote one */
   readonly #secrets = new Set<string>();
+  /** controllers of the exchanges in flight: one listener on the run's signal aborts them all */
+  readonly #inFlight = new Set<AbortController>();
+  #abortListening = false;
+  /** X-Vault-Index of this run's last write: later requests carry it, so a standby serving them has caught up with it */
+  #writeIndex: string | undefined;
 
   constructor(config: VaultConfig, opts: VaultClientOptions = {}) {
     this.config = config;
@@ -183,9 +188,11 @@ export class VaultClient {
         }
         throw vaultErrorFromNetwork(info, err, this.config.timeoutMs, retries);
       }
-      const { status, body, retryAfter, crossOrigin } = outcome;
+      const { status, body, retryAfter, crossOrigin, sentIndex } = outcome;
       if ((status >= 200 && status < 300) || (req.accept ?? []).includes(status)) return { status, body, retries };
-      if (shouldRetry({ status }, retries, this.#policy, repeatable)) {
+      // a standby refuses (412/429) a request whose X-Vault-Index it has not reached yet, before running it: safe to send again
+      const notCaughtUp = sentIndex && (status === 412 || status === 429);
+      if (shouldRetry({ status }, retries, this.#policy, repeatable || notCaughtUp)) {
         const wait = retryDelayMs(retries + 1, parseRetryAfter(retryAfter, this.now()), this.#policy, this.#opts.random);
         if (wait !== undefined) {
           this.stats.retries += 1;
@@ -220,7 +227,7 @@ export class VaultClient {
     req: VaultRequest,
     info: RequestInfo,
     token: Secret | undefined,
-  ): Promise<{ status: number; body: unknown; retryAfter: string | null; crossOrigin: string | undefined }> {
+  ): Promise<{ status: number; body: unknown; retryAfter: string | null; crossOrigin: string | undefined; sentIndex: boolean }> {
     const dispatcher = await this.dispatcher();
     let url = this.url(req);
     let crossOrigin: string | undefined;
@@ -230,14 +237,19 @@ export class VaultClient {
       if (crossOrigin === undefined) {
         if (token !== undefined) headers['X-Vault-Token'] = this.reveal(token);
         if (info.namespace !== undefined) headers['X-Vault-Namespace'] = info.namespace;
+        if (this.#writeIndex !== undefined) {
+          // read-your-writes on OpenBao standbys: a standby that has not applied this run's last write yet answers 412/429
+          // instead of a stale answer, and the retry waits for it (X-Vault-Inconsistent: forward-active-node alone did not
+          // prevent the stale 404s on OpenBao 2.7 standbys, so it is not sent)
+          headers['X-Vault-Index'] = this.#writeIndex;
+        }
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
-      // one controller per exchange, linked by hand to the run's signal so that the listener is
-      // removed when the exchange ends (a list of 10,000 clusters must not pile them up on it)
+      // one controller per exchange, aborted through the client's single listener on the run's signal
+      // (48 concurrent reads must not add 48 listeners to it: MaxListenersExceededWarning)
       const controller = new AbortController();
       const parent = this.#opts.signal;
-      const onAbort = (): void => controller.abort(parent?.reason);
-      parent?.addEventListener('abort', onAbort, { once: true });
+      this.linkAbort(controller);
       const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${this.config.timeoutMs}ms`, 'TimeoutError')), this.config.timeoutMs);
       const started = performance.now();
       this.stats.requests += 1;
@@ -256,7 +268,7 @@ export class VaultClient {
         text = await res.text();
       } finally {
         clearTimeout(timer);
-        parent?.removeEventListener('abort', onAbort);
+        this.#inFlight.delete(controller);
       }
       this.debug(`vault: ${info.method} ${info.path} → ${res.status} (${Math.round(performance.now() - started)}ms)`);
       if ((res.status === 307 || res.status === 308) && res.headers.get('location') !== null) {
@@ -272,8 +284,22 @@ export class VaultClient {
         url = next;
         continue;
       }
-      return { status: res.status, body: parseJson(text), retryAfter: res.headers.get('retry-after'), crossOrigin };
+      const index = res.headers.get('x-vault-index');
+      if (index !== null && req.method !== 'GET' && crossOrigin === undefined && res.status < 300) this.#writeIndex = index;
+      return { status: res.status, body: parseJson(text), retryAfter: res.headers.get('retry-after'), crossOrigin, sentIndex: headers['X-Vault-Index'] !== undefined };
     }
+  }
+
+  /** Track an exchange's controller; the run's signal gets one listener per client, added on first use. */
+  private linkAbort(controller: AbortController): void {
+    const parent = this.#opts.signal;
+    if (parent === undefined) return;
+    this.#inFlight.add(controller);
+    if (this.#abortListening) return;
+    this.#abortListening = true;
+    parent.addEventListener('abort', () => {
+      for (const c of this.#inFlight) c.abort(parent.reason);
+    }, { once: true });
   }
 
   private url(req: VaultRequest): URL {
@@ -292,16 +318,22 @@ export class VaultClient {
 
   private sleep(ms: number): Promise<void> {
     const sleep = this.#opts.sleep ?? ((t: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, t);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         clearTimeout(timer);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      // the listener goes when the wait ends: retries must not pile listeners on the run's signal
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, t);
+      signal?.addEventListener('abort', onAbort, { once: true });
     }));
     return sleep(ms, this.#opts.signal);
   }
 
-  private now(): number {
+  /** The run's wall clock in ms (the injected one in tests). */
+  now(): number {
     return this.#opts.now?.() ?? Date.now();
   }
 
@@ -410,11 +442,18 @@ export class VaultClient {
       capability: 'update',
     }).catch((err: unknown) => {
       if (isVaultError(err, 'auth')) {
-        throw new VaultError('auth', 'the response-wrapped secret ID is not valid: it was already unwrapped (a wrapping token works once) or it expired', {
-          status: err.status,
-          path: 'sys/wrapping/lookup',
-          hint: 'create a new wrapped secret ID: bao write -wrap-ttl=10m -f auth/approle/role/ROLE/secret-id',
-        });
+        throw new VaultError(
+          'auth',
+          'the response-wrapped secret ID is not valid: it was already unwrapped (a wrapping token works once) or it expired; ' +
+            'unless an earlier run of yours unwrapped it, someone else may have intercepted and unwrapped it: treat the secret ID as compromised',
+          {
+            status: err.status,
+            path: 'sys/wrapping/lookup',
+            hint:
+              'destroy the secret IDs of the role you cannot account for (bao list auth/approle/role/ROLE/secret-id, then secret-id-accessor/destroy), ' +
+              'look in the audit log for who unwrapped it, and create a new wrapped secret ID: bao write -wrap-ttl=10m -f auth/approle/role/ROLE/secret-id',
+          },
+        );
       }
       throw err;
     });

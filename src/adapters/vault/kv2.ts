@@ -5,6 +5,7 @@
  * (a write to <mount>/data/… on a KV v1 mount would silently store a secret at
  * a literal "data/…" key).
  */
+import { parseGoDurationSeconds } from '../../core/go-duration.js';
 import { kvDataPath, kvMetadataPath } from '../../core/vault-layout.js';
 import type { VaultClient } from './client.js';
 import { VaultError, isVaultError, serverErrors } from './errors.js';
@@ -14,7 +15,7 @@ import { checkTokenNamespace } from './token-namespace.js';
 export interface KvVersionInfo {
   version: number;
   createdTime: string;
-  /** RFC 3339, or '' when not deleted */
+  /** RFC 3339, or '' when not deleted; a future time (delete_version_after) is a deletion still to come */
   deletionTime: string;
   destroyed: boolean;
 }
@@ -36,6 +37,16 @@ export interface KvMetadata {
   versions: Record<string, KvVersionInfo>;
   maxVersions: number;
   casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version of this secret (0: never) */
+  deleteVersionAfter: number;
+}
+
+/** A KV v2 mount's own settings (<mount>/config). */
+export interface KvMountConfig {
+  maxVersions: number;
+  casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version (0: never) */
+  deleteVersionAfter: number;
 }
 
 /** What sys/internal/ui/mounts says about a mount. */
@@ -134,7 +145,7 @@ export class Kv2 {
     const meta = d?.metadata as Record<string, unknown> | null | undefined;
     if (meta === undefined || meta === null) return { kind: 'absent' };
     const info = versionInfo(meta);
-    if (d?.data === null || d?.data === undefined || info.deletionTime !== '' || info.destroyed) return { kind: 'deleted', info };
+    if (d?.data === null || d?.data === undefined || this.isDeleted(info)) return { kind: 'deleted', info };
     return { kind: 'found', data: d.data as T, info, customMetadata: stringRecord(meta.custom_metadata) };
   }
 
@@ -180,6 +191,20 @@ export class Kv2 {
     const res = await this.client.request({ method: 'GET', path: this.metadataPath(path), accept: [404] });
     if (res.status === 404) return undefined;
     return parseMetadata((res.body as { data?: unknown } | undefined)?.data);
+  }
+
+  /** The mount's settings, or undefined when the token may not read <mount>/config. */
+  async readConfig(): Promise<KvMountConfig | undefined> {
+    await this.ensureV2();
+    let res;
+    try {
+      res = await this.client.request({ method: 'GET', path: `${this.mount}/config` });
+    } catch (err) {
+      if (isVaultError(err, 'denied') && err.status === 403) return undefined;
+      throw err;
+    }
+    const d = ((res.body as { data?: unknown } | undefined)?.data ?? {}) as Record<string, unknown>;
+    return { maxVersions: num(d.max_versions), casRequired: d.cas_required === true, deleteVersionAfter: durationSeconds(d.delete_version_after) };
   }
 
   /**
@@ -248,10 +273,27 @@ export class Kv2 {
     await this.client.request({ method: 'DELETE', path: this.metadataPath(path), capability: 'delete' });
   }
 
+  /** Whether a version is gone now: destroyed, or deleted at a time not in the future (by the run's clock). */
+  isDeleted(info: KvVersionInfo): boolean {
+    return versionIsDeleted(info, this.client.now());
+  }
+
   private inNs(): string {
     const ns = this.client.config.namespace;
     return ns === undefined ? '' : ` in namespace "${ns}"`;
   }
+}
+
+/**
+ * Whether a version is deleted at `nowMs`. KV v2 sets deletion_time in the
+ * future when delete_version_after applies: the data is served until then. An
+ * unparsable time counts as deleted (the server said it was deleted).
+ */
+export function versionIsDeleted(info: KvVersionInfo, nowMs: number): boolean {
+  if (info.destroyed) return true;
+  if (info.deletionTime === '') return false;
+  const at = Date.parse(info.deletionTime);
+  return Number.isNaN(at) || at <= nowMs;
 }
 
 function parseMetadata(data: unknown): KvMetadata {
@@ -271,8 +313,12 @@ function parseMetadata(data: unknown): KvMetadata {
     versions,
     maxVersions: num(d.max_versions),
     casRequired: d.cas_required === true,
+    deleteVersionAfter: durationSeconds(d.delete_version_after),
   };
 }
+
+// Vault reports Go durations ("8760h0m0s"); an unreadable one is 0 (edgectl only warns on it)
+const durationSeconds = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? (parseGoDurationSeconds(v) ?? 0) : 0);
 
 function dedupe(entries: Array<{ key: string; metadata: KvMetadata }>): Array<{ key: string; metadata: KvMetadata }> {
   const seen = new Set<string>();

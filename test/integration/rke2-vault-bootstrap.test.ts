@@ -1,0 +1,86 @@
+/**
+ * `edgectl rke2 server` bootstraps against Vault states that used to break it
+ * (simulated hosts, a real OpenBao, the fake RKE2 release): a mount with
+ * delete_version_after (a future deletion_time is a live version), and a
+ * server token that may create the cluster but not patch its metadata (refused
+ * before the first write, so no half-registered cluster is left behind).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { enableKv } from '../support/openbao.js';
+
+const CLUSTER_ID_FILE = '/etc/edgectl/cluster-id';
+let lab: Lab;
+let n = 0;
+const newHost = (prefix: string): Promise<LabHost> => {
+  n += 1;
+  return lab.host(`${prefix}${n}`, `10.77.0.${150 + n}`);
+};
+const common = (): string[] => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
+
+/** every file under a host's state dir with its mode and content hash */
+function snapshot(host: LabHost): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+    }
+  };
+  walk(host.stateDir);
+  return out.sort();
+}
+
+beforeAll(async () => {
+  lab = await createLab();
+}, 120_000);
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('a mount with delete_version_after=8760h', () => {
+  it('bootstraps to ready and an agent joins (the future deletion_time is not a deletion)', async () => {
+    await enableKv(lab.bao, 'kvdva', 2);
+    await lab.bao.api('POST', 'kvdva/config', { delete_version_after: '8760h' });
+    const env = { EDGECTL_VAULT_MOUNT: 'kvdva' };
+    const server = await newHost('dva');
+    const r = await server.edgectl(['rke2', 'server', ...common()], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    const data = await lab.bao.api('GET', `kvdva/data/rke2/${id}`);
+    expect(data.json.data.data.state).toBe('ready');
+    expect(Date.parse(data.json.data.metadata.deletion_time)).toBeGreaterThan(Date.now());
+    const agent = await newHost('dva');
+    const a = await agent.edgectl(['rke2', 'agent', '--cluster-id', id, ...common()], { env });
+    expect(a.code, a.stderr).toBe(0);
+  });
+});
+
+describe('a server token that may create the cluster but not patch its metadata', () => {
+  it('is refused before the first write (exit 5): no entry in Vault, the host as it was', async () => {
+    const policy = 'path "kv/data/rke2/*" { capabilities = ["create", "read", "update"] }\n';
+    await lab.bao.api('PUT', 'sys/policies/acl/server-no-patch', { policy });
+    const token = (await lab.bao.api('POST', 'auth/token/create', { policies: ['server-no-patch'], ttl: '10m' })).json.auth.client_token as string;
+    const host = await newHost('nop');
+    const before = snapshot(host);
+    const id = 'rke2-nopatch1';
+    const r = await host.edgectl(['rke2', 'server', '--cluster-id', id, ...common()], { env: { VAULT_TOKEN: token } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`lacks patch on kv/metadata/rke2/${id}`);
+    expect(r.stderr).toContain('nothing was written');
+    expect(r.stderr).toContain('path "kv/metadata/rke2/*" { capabilities = ["patch"] }');
+    expect((await lab.bao.api('GET', `kv/metadata/rke2/${id}`, undefined, { allow: [404] })).status).toBe(404);
+    expect(host.read(CLUSTER_ID_FILE)).toBeUndefined();
+    expect(snapshot(host)).toEqual(before);
+    // with the capability granted, the same command bootstraps the same ID
+    await lab.bao.api('PUT', 'sys/policies/acl/server-no-patch', { policy: `${policy}path "kv/metadata/rke2/*" { capabilities = ["patch"] }\n` });
+    const again = await host.edgectl(['rke2', 'server', '--cluster-id', id, ...common()], { env: { VAULT_TOKEN: token } });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await lab.bao.api('GET', `kv/data/rke2/${id}`)).json.data.data.state).toBe('ready');
+  });
+});
