@@ -2,7 +2,7 @@
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { adminKubeconfigPath, clusterSecretPath, nodesFolder } from '../core/vault-layout.js';
-import { VaultError } from '../adapters/vault/errors.js';
+import { VaultError } from '../core/vault-errors.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { confirmByTyping } from './prompt.js';
 import { openVault } from './vault-session.js';

@@ -6,7 +6,7 @@
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { nodeSecretPath, parseNodeName } from '../core/vault-layout.js';
-import { VaultError } from '../adapters/vault/errors.js';
+import { VaultError } from '../core/vault-errors.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { confirmByTyping } from './prompt.js';
 import { openVault } from './vault-session.js';

@@ -29,7 +29,7 @@ import {
   tagsMatch,
 } from '../core/vault-layout.js';
 import type { Kv2, KvMetadata } from '../adapters/vault/kv2.js';
-import { VaultError, isVaultError } from '../adapters/vault/errors.js';
+import { VaultError, isVaultError } from '../core/vault-errors.js';
 
 /** Default bound on concurrent metadata reads when listing (fast for 10,000 clusters, gentle on Vault). */
 export const LIST_CONCURRENCY = 48;

@@ -6,7 +6,7 @@
  * a version the skew policy forbids (core/version-skew.ts) is refused (exit 3)
  * unless --force.
  */
-import { isVaultError } from '../adapters/vault/errors.js';
+import { isVaultError } from '../core/vault-errors.js';
 import { EdgectlError } from '../core/errors.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { parseRke2Version } from '../core/rke2-version.js';

@@ -4,8 +4,8 @@
  * rke2/*, each a pass/fail line with the fix. Later checks that depend on a
  * failed one are skipped, not guessed.
  */
-import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
-import { isVaultError } from '../adapters/vault/errors.js';
+import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
+import { isVaultError } from '../core/vault-errors.js';
 import { tokenNamespaceRefusal } from '../adapters/vault/token-namespace.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../core/command-options.js';

@@ -3,7 +3,7 @@
  * builds the client on the run's abort signal and clock, and the registry over
  * the KV v2 mount. Commands call close() in a finally block.
  */
-import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
+import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
 import { VaultClient, type VaultClientOptions } from '../adapters/vault/client.js';
 import { Kv2 } from '../adapters/vault/kv2.js';
 import type { VaultFlags } from '../core/command-options.js';

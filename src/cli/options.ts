@@ -3,7 +3,7 @@
  * InvalidArgumentError, which the CLI reports as a usage error (exit 2).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { vaultFlagProblems } from '../adapters/vault/config.js';
+import { vaultFlagProblems } from '../core/vault-config.js';
 import { clusterIdProblem } from '../core/cluster-id.js';
 import { nodeNameProblem } from '../core/vault-layout.js';
 import { usageError } from '../core/errors.js';

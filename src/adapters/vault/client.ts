@@ -14,8 +14,8 @@ import { credentialProblem, scrubSecrets, scrubbedError } from '../../core/crede
 import { EdgectlError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { EDGECTL_VERSION } from '../../core/version.js';
-import type { VaultConfig } from './config.js';
-import { type RequestInfo, VaultError, isTlsFailure, isVaultError, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from './errors.js';
+import type { VaultConfig } from '../../core/vault-config.js';
+import { type RequestInfo, VaultError, isTlsFailure, isVaultError, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from '../../core/vault-errors.js';
 import { DEFAULT_RETRY_WAIT, type RetryPolicy, parseRetryAfter, retryDelayMs, shouldRetry } from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -8,7 +8,7 @@
 import { parseGoDurationSeconds } from '../../core/go-duration.js';
 import { kvDataPath, kvMetadataPath } from '../../core/vault-layout.js';
 import type { VaultClient } from './client.js';
-import { VaultError, isVaultError, serverErrors } from './errors.js';
+import { VaultError, isVaultError, serverErrors } from '../../core/vault-errors.js';
 import { checkTokenNamespace } from './token-namespace.js';
 
 /** A version's bookkeeping as KV v2 reports it. */

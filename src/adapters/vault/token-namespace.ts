@@ -5,7 +5,7 @@
  * the real cause.
  */
 import type { VaultClient } from './client.js';
-import { VaultError } from './errors.js';
+import { VaultError } from '../../core/vault-errors.js';
 
 /**
  * The refusal (reason auth, exit 5) when a token of namespace `tokenNamespace`
