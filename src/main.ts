@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { createSignalHandler } from './adapters/shutdown.js';
 import { createThisHost } from './adapters/host/this-host.js';
+import { createVaultConnector } from './adapters/vault/connector.js';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
 import type { ThisHost } from './core/ports.js';
@@ -59,6 +60,7 @@ const ctx: Context = {
   get host() {
     return (thisHost ??= createThisHost());
   },
+  vault: createVaultConnector(),
   get stdin() {
     return process.stdin;
   },

@@ -43,7 +43,7 @@ export async function runClusterDelete(ctx: Context, input: ClusterDeleteInput):
     // decided before touching Vault: a script must say --yes explicitly (a usage error, like rke2 uninstall)
     throw usageError(`refusing to delete cluster ${input.id} without confirmation: stdin is not a terminal`, `pass --yes to delete without asking: edgectl cluster delete ${input.id} --yes`);
   }
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const history = await vault.registry.readClusterHistory(input.id);
     const keys = (await vault.kv.list(nodesFolder(input.id))).filter((k) => !k.endsWith('/'));

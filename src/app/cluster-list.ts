@@ -42,7 +42,7 @@ export function clusterListItemJson(s: ClusterSummary): ClusterListItemJson {
 
 /** List the registered clusters, optionally only those carrying every given tag. */
 export async function runClusterList(ctx: Context, input: ClusterListInput): Promise<void> {
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const step = ctx.ui.step(`listing clusters under ${vault.kv.metadataPath(`${CLUSTERS_FOLDER}/`)}`);
     let clusters: ClusterSummary[];

@@ -39,7 +39,7 @@ export async function runNodeRemove(ctx: Context, input: NodeRemoveInput): Promi
     // decided before touching Vault, like every destructive command
     throw usageError(`removing node ${node} needs --yes when stdin is not a terminal`, `edgectl cluster node remove ${input.clusterId} ${node} --yes`);
   }
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const nodes = await vault.registry.listNodes(input.clusterId);
     const entry = nodes.find((n) => n.name === node);

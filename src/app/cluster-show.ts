@@ -29,7 +29,7 @@ export interface ClusterShowJson {
 
 /** Show a cluster; with showToken, print only its join token on stdout. */
 export async function runClusterShow(ctx: Context, input: ClusterShowInput): Promise<void> {
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const cluster = await vault.registry.readCluster(input.id);
     if (input.showToken) {

@@ -4,7 +4,7 @@
  * in-memory streams (see test/support/context.ts).
  */
 import type { Readable, Writable } from 'node:stream';
-import type { RunContext, ThisHost } from '../core/ports.js';
+import type { RunContext, ThisHost, VaultConnector } from '../core/ports.js';
 import { markJsonWritten } from '../core/run-record.js';
 
 export type { Clock, Env, StepHandle, Ui } from '../core/ports.js';
@@ -12,6 +12,8 @@ export type { Clock, Env, StepHandle, Ui } from '../core/ports.js';
 export interface Context extends RunContext {
   /** the host this command runs on: every change to it goes through this port */
   readonly host: ThisHost;
+  /** how the command reaches Vault (a client and its KV v2 mount) */
+  readonly vault: VaultConnector;
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;

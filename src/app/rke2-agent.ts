@@ -61,7 +61,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     token = await readTokenSource(ctx, input.token);
     server = input.server as string; // validated above
   } else {
-    store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+    store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
     if (store === undefined) {
       throw usageError('without Vault, an agent needs --server URL and --token-file FILE (or --token-stdin)', 'or set VAULT_ADDR and pass --cluster-id');
     }

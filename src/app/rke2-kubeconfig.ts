@@ -65,7 +65,7 @@ export async function runKubeconfig(ctx: Context, input: KubeconfigInput): Promi
 async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
   const clusterId = input.clusterId ?? (await ctx.host.readLocalClusterId());
   if (clusterId === undefined) throw usageError('--from-vault needs --cluster-id ID');
-  const store = openVault(ctx, input.vault);
+  const store = await openVault(ctx, input.vault);
   try {
     await verifyVaultAccess(store);
     const published = await store.registry.readAdminKubeconfig(clusterId);
@@ -112,7 +112,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
   }
   const host = ctx.host.hostname().toLowerCase();
   const nodeName = await thisNodeName(ctx, host);
-  const store = input.publish ? openVault(ctx, input.vault) : undefined;
+  const store = input.publish ? await openVault(ctx, input.vault) : undefined;
   try {
     let server: string;
     if (address !== undefined) server = apiServerUrl(address);

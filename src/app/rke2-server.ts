@@ -88,7 +88,7 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     return;
   }
 
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   try {
     await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install, registration });
   } finally {

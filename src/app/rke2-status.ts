@@ -107,7 +107,7 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
   };
 
   let vaultFailure: unknown;
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   if (input.noVault) json.vault_status = 'disabled';
   else if (store === undefined) json.vault_status = 'not-configured';
   else if (clusterId === undefined) json.vault_status = 'no-cluster-id';

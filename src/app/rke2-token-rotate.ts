@@ -65,7 +65,7 @@ export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Pro
   if (tooOld !== undefined) {
     throw new EdgectlError('precondition', tooOld, { hint: 'upgrade the servers first (edgectl rke2 upgrade --version …), then rotate' });
   }
-  const store = openVault(ctx, input.vault);
+  const store = await openVault(ctx, input.vault);
   try {
     await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(ctx, host) });
   } finally {

@@ -46,7 +46,7 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
   }
   const role = status.role;
   const nodeName = await thisNodeName(ctx, host);
-  const store = openVault(ctx, input.vault);
+  const store = await openVault(ctx, input.vault);
   try {
     await verifyVaultAccess(store);
     const record = await requireReadyCluster(store, clusterId);

@@ -64,7 +64,7 @@ export async function runUninstall(ctx: Context, input: UninstallInput): Promise
   const status = await readRke2Status(ctx);
   const nodeName = await thisNodeName(ctx, host);
 
-  const store = deregister ? openVault(ctx, input.vault) : undefined;
+  const store = deregister ? await openVault(ctx, input.vault) : undefined;
   try {
     const view = store !== undefined && clusterId !== undefined ? await readVaultView(store, clusterId, nodeName, status.role) : undefined;
     if (input.purgeCluster && view !== undefined) checkPurgeAllowed(view, clusterId as string, nodeName);

@@ -51,7 +51,7 @@ export async function runUpgrade(ctx: Context, input: UpgradeInput): Promise<voi
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
   const nodeName = await thisNodeName(ctx, host);
   const plan = await preflight(ctx, input);
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   try {
     let servers: NodeRecord[] = [];
     if (store !== undefined && clusterId !== undefined) {

@@ -5,6 +5,7 @@
  */
 import type { ScriptEvent } from './script-events.js';
 import type { Secret } from './secret.js';
+import type { VaultConfig } from './vault-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -208,4 +209,106 @@ export interface ThisHost extends Host {
   readConfigFile(path: string): Promise<ConfigFileFacts>;
   /** fetch <server>/cacerts and compare its sha256 with the token's; a trust error on mismatch */
   verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs?: number): Promise<CaCheckResult>;
+}
+
+// ---- Vault: what app/ uses of the client and of a KV v2 mount (adapters/vault implements both)
+
+/** The answer of sys/health (asked so that every state answers 200 with this JSON). */
+export interface VaultHealth {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+  clusterName: string | undefined;
+}
+
+/** What auth/token/lookup-self says about the run's token (no secret in it). */
+export interface TokenInfo {
+  displayName: string;
+  policies: string[];
+  /** seconds left; 0 for tokens that never expire */
+  ttl: number;
+  namespacePath: string;
+}
+
+/** A version's bookkeeping as KV v2 reports it. */
+export interface KvVersionInfo {
+  version: number;
+  createdTime: string;
+  /** RFC 3339, or '' when not deleted; a future time (delete_version_after) is a deletion still to come */
+  deletionTime: string;
+  destroyed: boolean;
+}
+
+export type KvReadResult<T> =
+  | { kind: 'found'; data: T; info: KvVersionInfo; customMetadata: Record<string, string> }
+  /** no such secret (or no such version) */
+  | { kind: 'absent' }
+  /** the version exists but was soft-deleted (undeletable) or destroyed (gone for good) */
+  | { kind: 'deleted'; info: KvVersionInfo };
+
+export interface KvMetadata {
+  currentVersion: number;
+  oldestVersion: number;
+  createdTime: string;
+  updatedTime: string;
+  customMetadata: Record<string, string>;
+  /** every version still kept, by number */
+  versions: Record<string, KvVersionInfo>;
+  maxVersions: number;
+  casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version of this secret (0: never) */
+  deleteVersionAfter: number;
+}
+
+/** A KV v2 mount's own settings (<mount>/config). */
+export interface KvMountConfig {
+  maxVersions: number;
+  casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version (0: never) */
+  deleteVersionAfter: number;
+}
+
+/** What sys/internal/ui/mounts says about a mount. */
+export interface MountInfo {
+  /** the mount's own path, e.g. "kv/" */
+  path: string;
+  type: string;
+  /** "2" for KV v2, "1" or undefined for KV v1 */
+  version: string | undefined;
+}
+
+/** The Vault client as use cases see it: diagnostics and the token's own view; every other call goes through a KvStore. */
+export interface VaultClientPort {
+  readonly config: VaultConfig;
+  /** how the client authenticates, for messages (never a secret) */
+  describeAuth(): string;
+  health(): Promise<VaultHealth>;
+  lookupSelf(): Promise<TokenInfo>;
+  capabilitiesSelf(paths: readonly string[]): Promise<Record<string, string[]>>;
+  close(): Promise<void>;
+}
+
+/** A KV v2 mount, addressed by paths inside it (e.g. "rke2/rke2-abc12345"). */
+export interface KvStore {
+  readonly client: { readonly config: VaultConfig };
+  readonly mount: string;
+  dataPath(path: string): string;
+  metadataPath(path: string): string;
+  mountInfo(): Promise<MountInfo>;
+  ensureV2(): Promise<void>;
+  read<T = Record<string, unknown>>(path: string, opts?: { version?: number }): Promise<KvReadResult<T>>;
+  write(path: string, data: Record<string, unknown>, opts: { cas: number }): Promise<{ version: number }>;
+  readMetadata(path: string): Promise<KvMetadata | undefined>;
+  readConfig(): Promise<KvMountConfig | undefined>;
+  listDetailed(folder: string, opts?: { pageSize?: number }): Promise<Array<{ key: string; metadata: KvMetadata }> | undefined>;
+  patchMetadata(path: string, patch: { custom_metadata?: Record<string, string | null>; max_versions?: number }): Promise<void>;
+  list(folder: string): Promise<string[]>;
+  deleteAll(path: string): Promise<void>;
+  isDeleted(info: KvVersionInfo): boolean;
+}
+
+/** How a command reaches Vault: a client and its KV v2 mount, wired to the run (abort, clock, UI). */
+export interface VaultConnector {
+  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore }>;
 }

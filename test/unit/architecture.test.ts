@@ -3,10 +3,6 @@
  * only src/main.ts wires adapters in. Every import of every file under src/ is
  * checked, and a violation names the file and the import.
  *
- * KNOWN_DEBT lists the violations that still exist while the code moves into
- * this shape. The list must match exactly: a new violation fails, and so does
- * a fixed one still listed (remove it), so the list can only shrink.
- *
  * Secrets stay Secret until an adapter writes them: no reveal() in src/app or
  * src/cli (comparisons go through Secret methods). KNOWN_REVEALS ratchets the
  * same way.
@@ -80,25 +76,14 @@ function violations(): string[] {
   return found;
 }
 
-/** Violations that exist today and are being removed; this list only shrinks. */
-const KNOWN_DEBT: readonly string[] = [
-  "app/registry.ts → ../adapters/vault/kv2.js",
-  "app/vault-check.ts → ../adapters/vault/token-namespace.js",
-  "app/vault-check.ts → ../adapters/vault/kv2.js",
-  "app/vault-check.ts → ../adapters/vault/client.js",
-  "app/vault-retention.ts → ../adapters/vault/kv2.js",
-  "app/vault-session.ts → ../adapters/vault/client.js",
-  "app/vault-session.ts → ../adapters/vault/kv2.js",
-];
-
 describe('the dependency rule (cli → app → core; adapters → core; main.ts wires)', () => {
   it('parses the import forms used in this code base', () => {
     const src = "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nimport './side.js';\nconst m = await import('./lazy.js');\n";
     expect(importsOf(src)).toEqual(['./a.js', '../b.js', './c.js', './side.js', './lazy.js']);
   });
 
-  it('no file under src/ imports outside what its ring may use (the debt list only shrinks)', () => {
-    expect(violations()).toEqual([...KNOWN_DEBT]);
+  it('no file under src/ imports outside what its ring may use', () => {
+    expect(violations()).toEqual([]);
   });
 });
 
