@@ -74,7 +74,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
           hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
         });
       }
-      if (record.state !== 'ready' || record.token.reveal() === '' || record.server === '') {
+      if (record.state !== 'ready' || record.token.isEmpty() || record.server === '') {
         throw new EdgectlError('vaultState', `cluster ${clusterId} is still bootstrapping on ${record.metadata.hostname ?? 'its first server'}`, {
           hint: 'wait until its first server is ready, then re-run',
         });

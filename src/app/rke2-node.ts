@@ -103,7 +103,7 @@ export async function requireReadyCluster(store: VaultSession, clusterId: string
       hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
     });
   }
-  if (record.state !== 'ready' || record.token.reveal() === '') {
+  if (record.state !== 'ready' || record.token.isEmpty()) {
     throw new EdgectlError('vaultState', `cluster ${clusterId} is still bootstrapping on ${record.metadata.hostname ?? 'its first server'}`, {
       hint: 'wait until its first server is ready, then re-run',
     });

@@ -168,7 +168,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
  * older token. A token rotated here that never reached Vault is never replaced.
  */
 async function ownTokenAfterRotation(ctx: Context, store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
-  if (record === undefined || record.state !== 'ready' || record.token.reveal() === '') return undefined;
+  if (record === undefined || record.state !== 'ready' || record.token.isEmpty()) return undefined;
   const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local !== undefined) {
     const { standing } = await compareWithVault(store, record, local);
@@ -243,7 +243,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
       const current = await findCluster(store, f.clusterId);
       if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
-      if (current.state === 'ready' && current.token.reveal() !== '' && current.token.reveal() !== token) {
+      if (current.state === 'ready' && !current.token.isEmpty() && !current.token.equals(token)) {
         // Vault's token is the truth once the cluster is ready: only a rotation changes it
         throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
           hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
@@ -252,7 +252,7 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
       // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
       const tags = mergedTags(current.metadata.tags, input.tags);
-      if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
+      if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
         await store.registry.updateCluster(
           current,
           { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },

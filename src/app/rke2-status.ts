@@ -147,7 +147,7 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
         for (const p of json.cluster.version_skew) ctx.ui.warn(`version skew: ${p}`);
         const standingOf = async (file: string | null): Promise<Standing> => {
           const local = file === null ? undefined : await ctx.host.readTokenFile(file);
-          return local === undefined || record.token.reveal() === '' ? 'unknown' : (await compareWithVault(store, record, local)).standing;
+          return local === undefined || record.token.isEmpty() ? 'unknown' : (await compareWithVault(store, record, local)).standing;
         };
         json.node.token.standing = await standingOf(tokenFile);
         if (role === 'server') json.node.token.running = tokenFile === HOST_PATHS.serverTokenFile ? json.node.token.standing : await standingOf(HOST_PATHS.serverTokenFile);

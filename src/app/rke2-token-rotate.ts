@@ -107,7 +107,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
       gate.note(`read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
       await gate.change(`write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`, async () => {
         const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-        if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
+        if (token === undefined || record.token.equals(token)) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
         rotatedAt = ctx.clock.now().toISOString();
         published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
       });
@@ -191,8 +191,8 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
 async function publishToken(ctx: Context, store: VaultSession, read: ClusterRecord, t: { token: string; generation: number; rotatedAt: string; by: string }): Promise<ClusterRecord> {
   const now = await findCluster(store, read.id);
   if (now === undefined) throw new EdgectlError('vaultState', `cluster ${read.id} disappeared from Vault during the rotation`);
-  if (now.token.reveal() === t.token) return now;
-  if (now.token.reveal() !== read.token.reveal()) {
+  if (now.token.equals(t.token)) return now;
+  if (!now.token.equals(read.token)) {
     const by = now.extra[CLUSTER_FIELDS.tokenRotatedBy];
     throw new EdgectlError('vaultState', `the token of cluster ${read.id} changed in Vault (version ${now.version}${typeof by === 'string' ? `, rotated on ${by}` : ''}) while this server rotated it`, {
       hint: `two rotations raced; this server's new token is still in ${HOST_PATHS.serverTokenFile}: find out which rotation RKE2 kept (the last one) before re-running`,

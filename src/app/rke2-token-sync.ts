@@ -57,7 +57,7 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
     }
     const generation = tokenGenerationOf(record);
     const before = await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile);
-    let changed = before !== record.token.reveal();
+    let changed = before === undefined || !record.token.equals(before);
     const steps: Step[] = [
       {
         id: 'token-sync',
