@@ -6,6 +6,7 @@
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
+import type { Secret } from '../core/secret.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { parseJoinToken } from '../core/rke2-token.js';
@@ -52,7 +53,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     });
   }
 
-  let token: string;
+  let token: Secret;
   let server: string;
   let tokenGeneration: number | undefined;
   const clusterId = input.clusterId ?? localId;
@@ -79,8 +80,8 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
           hint: 'wait until its first server is ready, then re-run',
         });
       }
-      assertJoinableCluster(clusterId, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
-      token = record.token.reveal();
+      assertJoinableCluster(clusterId, { server: input.server === undefined ? record.server : undefined, token: record.token });
+      token = record.token;
       tokenGeneration = tokenGenerationOf(record);
       server = input.server ?? record.server;
       input = { ...input, install: await settleJoinVersion(ctx, store, record, { role: 'agent', nodeName, install: input.install, force: input.force }) };
@@ -98,7 +99,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
 
 interface AgentFacts {
   store: VaultSession | undefined;
-  token: string;
+  token: Secret;
   /** the generation of the token from Vault */
   tokenGeneration: number | undefined;
   server: string;

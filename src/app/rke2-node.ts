@@ -113,11 +113,10 @@ export async function requireReadyCluster(store: VaultSession, clusterId: string
 
 /** How a local token compares with the cluster's in Vault; `version` is the KV version that holds it when older. */
 export async function compareWithVault(store: VaultSession, record: ClusterRecord, local: string): Promise<{ standing: TokenStanding; version: number | undefined }> {
-  const current = record.token.reveal();
-  if (local.trim() === current) return { standing: 'current', version: record.version };
-  const history = (await store.registry.readTokenVersions(record.id)).filter((v) => v.version !== record.version && v.token.reveal() !== current);
-  const standing = classifyLocalToken(local, current, history.map((v) => v.token.reveal()));
-  return { standing, version: standing === 'older' ? history.find((v) => v.token.reveal() === local.trim())?.version : undefined };
+  if (record.token.equals(local.trim())) return { standing: 'current', version: record.version };
+  const history = (await store.registry.readTokenVersions(record.id)).filter((v) => v.version !== record.version && !v.token.equals(record.token));
+  const standing = classifyLocalToken(local, record.token, history.map((v) => v.token));
+  return { standing, version: standing === 'older' ? history.find((v) => v.token.equals(local.trim()))?.version : undefined };
 }
 
 /**

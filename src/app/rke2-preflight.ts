@@ -8,6 +8,7 @@
  * changes nothing, so what the script would refuse is refused before edgectl
  * has touched the host or Vault.
  */
+import type { Secret } from '../core/secret.js';
 import { usageError } from '../core/errors.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { configFileProblems, keysSetByFlags } from '../core/validate-config.js';
@@ -26,7 +27,7 @@ export async function checkConfigFile(ctx: Context, install: InstallOptions): Pr
 }
 
 /** Run the script's own checks for an install (`rke2.sh ROLE ARGS --dry-run`); throws its error (exit 2/3…) when it refuses. */
-export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', args: readonly string[], token: string | undefined): Promise<void> {
+export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', args: readonly string[], token: Secret | undefined): Promise<void> {
   const handle = ctx.ui.step(`Check the inputs and this host (rke2.sh ${role} --dry-run)`);
   try {
     await ctx.host.runScript(ctx, {
@@ -34,7 +35,7 @@ export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', ar
       args: [...args, '--dry-run'],
       title: `rke2.sh ${role} --dry-run`,
       quiet: true,
-      ...(token !== undefined ? { stdinSecret: `${token}\n` } : {}),
+      ...(token !== undefined ? { stdinSecret: token } : {}),
     });
   } catch (err) {
     handle.fail();

@@ -137,14 +137,14 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       if (store === undefined || record === undefined) throw new EdgectlError('internal', 'a join needs the cluster from Vault');
       // an existing cluster: join it as another server
       const server = input.server ?? record.server;
-      assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
+      assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token });
       // a re-run on a server of the cluster must not put back an older token over one it rotated itself
       const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
       const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
       const steps = [
         persistClusterIdStep(ctx, record.id, localId),
-        installStep(ctx, 'server', joinInstall, { server, token: record.token.reveal() }),
+        installStep(ctx, 'server', joinInstall, { server, token: record.token }),
         recordNodeStep(ctx, store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
         recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
       ];
@@ -167,21 +167,21 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
  * rotation or sync put a token file in place, or this server still holds an
  * older token. A token rotated here that never reached Vault is never replaced.
  */
-async function ownTokenAfterRotation(ctx: Context, store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
+async function ownTokenAfterRotation(ctx: Context, store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<Secret | undefined> {
   if (record === undefined || record.state !== 'ready' || record.token.isEmpty()) return undefined;
   const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local !== undefined) {
     const { standing } = await compareWithVault(store, record, local);
     refuseUnusableServerToken(standing, record.id, input.vault);
-    if (standing === 'older') return record.token.reveal();
+    if (standing === 'older') return record.token;
   }
-  return (await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token.reveal() : undefined;
+  return (await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token : undefined;
 }
 
 interface BootstrapFacts {
   record: ClusterRecord | undefined;
   /** the cluster's current token, to configure as this server's token-file (after a rotation) */
-  ownToken: string | undefined;
+  ownToken: Secret | undefined;
   clusterId: string;
   localId: string | undefined;
   host: string;

@@ -2,6 +2,7 @@
  * Steps shared by `rke2 server`, `rke2 agent` and the day-2 commands: persist
  * the cluster ID, run the embedded rke2.sh, record this node in Vault.
  */
+import type { Secret } from '../core/secret.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type InstallOptions, installOptionArgs } from '../core/install-options.js';
 import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
@@ -42,7 +43,7 @@ export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions,
 }
 
 /** Install/configure/start RKE2 through the embedded script. */
-export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: string } | undefined): Step {
+export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: Secret } | undefined): Step {
   const args = scriptArgsFor(role, install, join);
   let configLine: string | undefined;
   return {
@@ -59,7 +60,7 @@ export function installStep(ctx: Context, role: 'server' | 'agent', install: Ins
           script: 'rke2.sh',
           args,
           title: `rke2.sh ${role}`,
-          ...(join !== undefined ? { stdinSecret: `${join.token}\n` } : {}),
+          ...(join !== undefined ? { stdinSecret: join.token } : {}),
         }),
       );
       if (configLine !== undefined) gate.note(configLine);

@@ -135,7 +135,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
             await gate.change(`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`, async () => {
               const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
               if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
-              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: new Secret(token) });
             });
           },
         };

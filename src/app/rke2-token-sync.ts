@@ -70,7 +70,7 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
               script: 'rke2.sh',
               args: ['token-sync', '--token-file', '-'],
               title: 'rke2.sh token-sync',
-              stdinSecret: `${record.token.reveal()}\n`,
+              stdinSecret: record.token,
             });
             changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
           });

@@ -1,3 +1,4 @@
+import { Secret } from '../core/secret.js';
 import { showPath } from '../core/show-path.js';
 /** Read a join token given on the command line: from a 0600 file, stdin, or (unsafely) a flag value. */
 import { credentialProblem } from '../core/credential.js';
@@ -10,7 +11,7 @@ export type TokenSource = { kind: 'file'; path: string } | { kind: 'stdin' } | {
 
 
 /** The token's text, validated; warns for --token VALUE. */
-export async function readTokenSource(ctx: Context, source: TokenSource): Promise<string> {
+export async function readTokenSource(ctx: Context, source: TokenSource): Promise<Secret> {
   let token: string;
   if (source.kind === 'value') {
     ctx.ui.warn('--token puts the token in the process list and your shell history; prefer --token-file or --token-stdin');
@@ -34,7 +35,7 @@ export async function readTokenSource(ctx: Context, source: TokenSource): Promis
   const problem = token === '' ? undefined : credentialProblem(token);
   if (problem !== undefined) throw usageError(`the join token from ${describeSource(source)} is malformed: ${problem} (the value is not shown)`);
   parseJoinToken(token);
-  return token;
+  return new Secret(token);
 }
 
 function describeSource(source: TokenSource): string {

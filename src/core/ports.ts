@@ -123,7 +123,7 @@ export interface ScriptInvocation {
   /** arguments; never a secret */
   args: readonly string[];
   /** a secret fed to the script's stdin (pair with `--token-file -`) */
-  stdinSecret?: string;
+  stdinSecret?: Secret;
   /** extra non-secret environment for the script */
   env?: Readonly<Record<string, string>>;
   /** human title of the whole run, used in errors */

@@ -136,7 +136,8 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
     child.stdin?.on('error', () => {
       // the script may exit before reading stdin; its exit code tells what happened
     });
-    child.stdin?.end(inv.stdinSecret ?? '');
+    // the secret's one way out: this pipe (the script reads it with --token-file -)
+    child.stdin?.end(inv.stdinSecret === undefined ? '' : `${inv.stdinSecret.reveal()}\n`);
 
     child.on('error', (err) => {
       if (pid !== undefined) noteScriptEnded(pid);
