@@ -64,7 +64,7 @@ export async function benchRendezvous(sizes: readonly number[] = [50, 200, 500],
         const start = performance.now();
         const latencies = await Promise.all(
           agents.map(async ({ ctx, err }) => {
-            const session = openVault(ctx, {});
+            const session = await openVault(ctx, {});
             try {
               const record = await session.registry.readCluster(clusterId);
               if (record.token.reveal() !== token) throw new Error('wrong token');

@@ -7,9 +7,12 @@ import { homedir } from 'node:os';
 // has no dynamic-import callback, so any import() left in the bundle fails there (tools/bundle.mjs rejects them)
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { createSignalHandler } from './adapters/shutdown.js';
+import { createThisHost } from './adapters/host/this-host.js';
+import { createVaultConnector } from './adapters/vault/connector.js';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
-import { completedSteps, currentStep, runningScripts } from './app/run-record.js';
+import type { ThisHost } from './core/ports.js';
+import { completedSteps, currentStep, runningScripts } from './core/run-record.js';
 import { runCli } from './cli/run.js';
 
 // created on first use (a command asks for ctx.signal, or a signal arrives): --version never needs it
@@ -51,8 +54,13 @@ const stdout = (): NodeJS.WriteStream => {
   }
   return process.stdout;
 };
+let thisHost: ThisHost | undefined;
 const ctx: Context = {
   env,
+  get host() {
+    return (thisHost ??= createThisHost());
+  },
+  vault: createVaultConnector(),
   get stdin() {
     return process.stdin;
   },

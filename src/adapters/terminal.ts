@@ -3,7 +3,7 @@
  * spinner only on a TTY without NO_COLOR; otherwise plain, one line per event.
  */
 import type { Writable } from 'node:stream';
-import type { Clock, StepHandle, Ui } from '../app/context.js';
+import type { Clock, StepHandle, Ui } from '../core/ports.js';
 
 export interface TerminalOptions {
   stderr: Writable;

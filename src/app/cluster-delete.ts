@@ -1,8 +1,8 @@
 /** `edgectl cluster delete ID`: remove a cluster from Vault completely, after confirmation. */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { adminKubeconfigPath, clusterSecretPath, nodesFolder } from '../core/vault-layout.js';
-import { VaultError } from '../adapters/vault/errors.js';
+import { VaultError } from '../core/vault-errors.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { confirmByTyping } from './prompt.js';
 import { openVault } from './vault-session.js';
@@ -43,7 +43,7 @@ export async function runClusterDelete(ctx: Context, input: ClusterDeleteInput):
     // decided before touching Vault: a script must say --yes explicitly (a usage error, like rke2 uninstall)
     throw usageError(`refusing to delete cluster ${input.id} without confirmation: stdin is not a terminal`, `pass --yes to delete without asking: edgectl cluster delete ${input.id} --yes`);
   }
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const history = await vault.registry.readClusterHistory(input.id);
     const keys = (await vault.kv.list(nodesFolder(input.id))).filter((k) => !k.endsWith('/'));

@@ -1,5 +1,5 @@
 /** `edgectl cluster list`: every cluster under <mount>/rke2/, from metadata only (no secret is read). */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { formatTags, renderTable } from '../core/table.js';
 import { CLUSTERS_FOLDER } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
@@ -42,7 +42,7 @@ export function clusterListItemJson(s: ClusterSummary): ClusterListItemJson {
 
 /** List the registered clusters, optionally only those carrying every given tag. */
 export async function runClusterList(ctx: Context, input: ClusterListInput): Promise<void> {
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const step = ctx.ui.step(`listing clusters under ${vault.kv.metadataPath(`${CLUSTERS_FOLDER}/`)}`);
     let clusters: ClusterSummary[];

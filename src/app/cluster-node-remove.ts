@@ -3,10 +3,10 @@
  * from Vault, from anywhere, with the operator policy. For nodes that cannot
  * deregister themselves: dead, replaced, or uninstalled without --deregister.
  */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { nodeSecretPath, parseNodeName } from '../core/vault-layout.js';
-import { VaultError } from '../adapters/vault/errors.js';
+import { VaultError } from '../core/vault-errors.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { confirmByTyping } from './prompt.js';
 import { openVault } from './vault-session.js';
@@ -39,7 +39,7 @@ export async function runNodeRemove(ctx: Context, input: NodeRemoveInput): Promi
     // decided before touching Vault, like every destructive command
     throw usageError(`removing node ${node} needs --yes when stdin is not a terminal`, `edgectl cluster node remove ${input.clusterId} ${node} --yes`);
   }
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const nodes = await vault.registry.listNodes(input.clusterId);
     const entry = nodes.find((n) => n.name === node);

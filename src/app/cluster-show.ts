@@ -1,5 +1,5 @@
 /** `edgectl cluster show ID`: one cluster's server, state, metadata, versions and nodes; the token only on request. */
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { formatTags, renderTable } from '../core/table.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { openVault } from './vault-session.js';
@@ -29,7 +29,7 @@ export interface ClusterShowJson {
 
 /** Show a cluster; with showToken, print only its join token on stdout. */
 export async function runClusterShow(ctx: Context, input: ClusterShowInput): Promise<void> {
-  const vault = openVault(ctx, input.vault);
+  const vault = await openVault(ctx, input.vault);
   try {
     const cluster = await vault.registry.readCluster(input.id);
     if (input.showToken) {

@@ -28,8 +28,8 @@ import {
   parseNodeName,
   tagsMatch,
 } from '../core/vault-layout.js';
-import type { Kv2, KvMetadata } from '../adapters/vault/kv2.js';
-import { VaultError, isVaultError } from '../adapters/vault/errors.js';
+import type { KvMetadata, KvStore } from '../core/ports.js';
+import { VaultError, isVaultError } from '../core/vault-errors.js';
 
 /** Default bound on concurrent metadata reads when listing (fast for 10,000 clusters, gentle on Vault). */
 export const LIST_CONCURRENCY = 48;
@@ -144,11 +144,11 @@ export function tokenGenerationOf(record: { extra: Readonly<Record<string, unkno
 }
 
 export class ClusterRegistry {
-  readonly kv: Kv2;
+  readonly kv: KvStore;
 
   readonly #debug: (message: string) => void;
 
-  constructor(kv: Kv2, opts: { debug?: (message: string) => void } = {}) {
+  constructor(kv: KvStore, opts: { debug?: (message: string) => void } = {}) {
     this.kv = kv;
     this.#debug = opts.debug ?? (() => undefined);
   }
@@ -554,7 +554,7 @@ export class ClusterRegistry {
 
 const isClusterKey = (key: string): boolean => !key.endsWith('/') && clusterIdProblem(key) === undefined;
 
-function summarize(id: string, meta: KvMetadata, kv: Pick<Kv2, 'isDeleted'>): ClusterSummary {
+function summarize(id: string, meta: KvMetadata, kv: Pick<KvStore, 'isDeleted'>): ClusterSummary {
   const m = decodeClusterMetadata(meta.customMetadata);
   const current = meta.versions[String(meta.currentVersion)];
   return {

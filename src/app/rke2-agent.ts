@@ -3,22 +3,37 @@
  * token and server URL come from Vault; the server's CA is checked against
  * the token's hash before anything is installed.
  */
-import { verifyServerCa } from '../adapters/host/ca-check.js';
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import type { AgentInput } from '../cli/commands/rke2.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
+import type { InstallOptions } from '../core/install-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
+import type { Secret } from '../core/secret.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { parseJoinToken } from '../core/rke2-token.js';
 import { assertJoinableCluster } from '../core/validate-node.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
 import { settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
-import { readTokenSource } from './token-input.js';
+import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+export interface AgentInput {
+  clusterId: string | undefined;
+  token: TokenSource | undefined;
+  server: string | undefined;
+  skipCaCheck: boolean;
+  /** join despite a version skew breach */
+  force: boolean;
+  noVault: boolean;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+  install: InstallOptions;
+}
+
 
 /** Run `rke2 agent`. */
 export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
@@ -26,19 +41,19 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
   if (input.token !== undefined && input.server === undefined) problems.push('a join token (--token, --token-file, --token-stdin) needs --server URL');
   if (input.token === undefined && input.clusterId === undefined && input.server !== undefined && input.noVault) problems.push('--server without Vault needs --token-file or --token-stdin');
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 agent --help');
-  if (!input.dryRun) requireRoot('edgectl rke2 agent');
+  if (!input.dryRun) ctx.host.requireRoot('edgectl rke2 agent');
 
-  const host = hostName().toLowerCase();
-  const address = primaryAddress() ?? '127.0.0.1';
+  const host = ctx.host.hostname().toLowerCase();
+  const address = ctx.host.primaryAddress() ?? '127.0.0.1';
   const nodeName = nodeNameFor(input.install.nodeName, host);
-  const localId = await readLocalClusterId();
+  const localId = await ctx.host.readLocalClusterId();
   if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
     throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
       hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
     });
   }
 
-  let token: string;
+  let token: Secret;
   let server: string;
   let tokenGeneration: number | undefined;
   const clusterId = input.clusterId ?? localId;
@@ -47,7 +62,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     token = await readTokenSource(ctx, input.token);
     server = input.server as string; // validated above
   } else {
-    store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+    store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
     if (store === undefined) {
       throw usageError('without Vault, an agent needs --server URL and --token-file FILE (or --token-stdin)', 'or set VAULT_ADDR and pass --cluster-id');
     }
@@ -60,13 +75,13 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
           hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
         });
       }
-      if (record.state !== 'ready' || record.token.reveal() === '' || record.server === '') {
+      if (record.state !== 'ready' || record.token.isEmpty() || record.server === '') {
         throw new EdgectlError('vaultState', `cluster ${clusterId} is still bootstrapping on ${record.metadata.hostname ?? 'its first server'}`, {
           hint: 'wait until its first server is ready, then re-run',
         });
       }
-      assertJoinableCluster(clusterId, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
-      token = record.token.reveal();
+      assertJoinableCluster(clusterId, { server: input.server === undefined ? record.server : undefined, token: record.token });
+      token = record.token;
       tokenGeneration = tokenGenerationOf(record);
       server = input.server ?? record.server;
       input = { ...input, install: await settleJoinVersion(ctx, store, record, { role: 'agent', nodeName, install: input.install, force: input.force }) };
@@ -84,7 +99,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
 
 interface AgentFacts {
   store: VaultSession | undefined;
-  token: string;
+  token: Secret;
   /** the generation of the token from Vault */
   tokenGeneration: number | undefined;
   server: string;
@@ -108,33 +123,32 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
     steps.push({
       id: 'ca-check',
       title: `Check the server CA at ${server}`,
-      plan: [`GET ${server}/cacerts and compare its sha256 with the token's CA hash`],
       preflight: async () => {
-        await verifyServerCa(server, caHash);
+        await ctx.host.verifyServerCa(server, caHash);
       },
-      run: async () => {
-        await verifyServerCa(server, caHash);
+      run: async (gate) => {
+        // a read, not a change: the preflight made it (in --dry-run too); a real run checks again right before the join
+        gate.note(`GET ${server}/cacerts and compare its sha256 with the token's CA hash`);
+        if (!gate.dryRun) await ctx.host.verifyServerCa(server, caHash);
       },
     });
   }
-  if (clusterId !== undefined) steps.push(persistClusterIdStep(clusterId, localId));
+  if (clusterId !== undefined) steps.push(persistClusterIdStep(ctx, clusterId, localId));
   steps.push(installStep(ctx, 'agent', input.install, { server, token }));
   if (store !== undefined && clusterId !== undefined) {
     const id = clusterId;
-    steps.push(recordNodeStep(store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
+    steps.push(recordNodeStep(ctx, store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
   }
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;
-  await preflightPlan(steps);
-  if (input.dryRun) {
-    if (input.output === 'json') {
-      writeJson(ctx, { dry_run: true, cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath, plan: describePlan(steps) });
-    } else {
-      printPlan(ctx, `Plan for edgectl rke2 agent${clusterId ? ` (cluster ${clusterId})` : ''}:`, steps);
-    }
-    return;
-  }
-  const results = await executePlan(ctx, steps);
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 agent${clusterId ? ` (cluster ${clusterId})` : ''}:`,
+    json: { cluster_id: clusterId ?? null, role: 'agent', server_url: server, vault_path: vaultPath },
+    steps,
+  });
+  if (results === undefined) return;
   if (input.output === 'json') {
     writeJson(ctx, { cluster_id: clusterId ?? null, role: 'agent', node_name: nodeName, server_url: server, vault_path: vaultPath, rke2_version: (await rke2VersionOnHost(ctx)) ?? null, steps: results });
     return;

@@ -6,8 +6,7 @@
  * a version the skew policy forbids (core/version-skew.ts) is refused (exit 3)
  * unless --force.
  */
-import { isVaultError } from '../adapters/vault/errors.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import { isVaultError } from '../core/vault-errors.js';
 import { EdgectlError } from '../core/errors.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { parseRke2Version } from '../core/rke2-version.js';
@@ -77,7 +76,7 @@ async function targetVersion(ctx: Context, install: InstallOptions, clusterVersi
   if (status?.installed === true) return { version: status.version, source: 'installed' };
   if (install.version !== undefined) return { version: install.version, source: 'version' };
   if (install.airgapDir !== undefined) {
-    const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['artifact-version', '--airgap-dir', install.airgapDir], title: 'rke2.sh artifact-version', quiet: true });
+    const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['artifact-version', '--airgap-dir', install.airgapDir], title: 'rke2.sh artifact-version', quiet: true });
     return { version: r.stdout.trim(), source: 'airgap' };
   }
   if (install.channel !== undefined) return { version: undefined, source: 'channel' };
@@ -122,14 +121,15 @@ export function recordLowestServerVersionStep(ctx: Context, store: VaultSession,
   return {
     id: 'vault-cluster',
     title: "Record the servers' lowest RKE2 version in the cluster metadata",
-    plan: [`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} if this server is older (no new version of the token)`],
-    run: async () => {
-      const record = await findCluster(store, clusterId);
-      const mine = await installedVersion();
-      if (record === undefined || mine === undefined) return;
-      const servers = (await clusterNodes(ctx, store, clusterId)).filter((n) => n.role === 'server').map((n) => n.rke2_version);
-      const lowest = defaultJoinVersion([mine, ...servers], undefined);
-      if (lowest !== undefined && lowest !== record.metadata.rke2Version) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+    run: async (gate) => {
+      await gate.change(`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} if this server is older (no new version of the token)`, async () => {
+        const record = await findCluster(store, clusterId);
+        const mine = await installedVersion();
+        if (record === undefined || mine === undefined) return;
+        const servers = (await clusterNodes(ctx, store, clusterId)).filter((n) => n.role === 'server').map((n) => n.rke2_version);
+        const lowest = defaultJoinVersion([mine, ...servers], undefined);
+        if (lowest !== undefined && lowest !== record.metadata.rke2Version) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+      });
     },
   };
 }

@@ -8,16 +8,14 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { readFileIfExists, writeFileAtomic } from '../adapters/host/files.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigProblem, kubeconfigServers, mergeKubeconfig, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
 import { Secret } from '../core/secret.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { resolveClusterId, thisNodeName } from './rke2-node.js';
 import { describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type VaultSession, openVault } from './vault-session.js';
@@ -65,9 +63,9 @@ export async function runKubeconfig(ctx: Context, input: KubeconfigInput): Promi
 }
 
 async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
-  const clusterId = input.clusterId ?? (await readLocalClusterId());
+  const clusterId = input.clusterId ?? (await ctx.host.readLocalClusterId());
   if (clusterId === undefined) throw usageError('--from-vault needs --cluster-id ID');
-  const store = openVault(ctx, input.vault);
+  const store = await openVault(ctx, input.vault);
   try {
     await verifyVaultAccess(store);
     const published = await store.registry.readAdminKubeconfig(clusterId);
@@ -103,18 +101,18 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
 }
 
 async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerAddress | undefined): Promise<void> {
-  requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.publish ? resolveClusterId(input.clusterId, localId) : (input.clusterId ?? localId);
-  const original = await readFileIfExists(HOST_PATHS.adminKubeconfig);
+  const original = await ctx.host.readFileIfExists(HOST_PATHS.adminKubeconfig);
   if (original === undefined) {
     throw new EdgectlError('precondition', `there is no admin kubeconfig at ${HOST_PATHS.adminKubeconfig}: this host is not an RKE2 server, or rke2-server has not started yet`, {
       hint: 'run this on a server of the cluster; elsewhere fetch a published one with --from-vault --cluster-id ID',
     });
   }
-  const host = hostName().toLowerCase();
-  const nodeName = await thisNodeName(host);
-  const store = input.publish ? openVault(ctx, input.vault) : undefined;
+  const host = ctx.host.hostname().toLowerCase();
+  const nodeName = await thisNodeName(ctx, host);
+  const store = input.publish ? await openVault(ctx, input.vault) : undefined;
   try {
     let server: string;
     if (address !== undefined) server = apiServerUrl(address);
@@ -125,7 +123,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
         await verifyVaultAccess(store);
         candidate = (await store.registry.readNode(clusterId, nodeName))?.ip || undefined;
       }
-      candidate ??= primaryAddress();
+      candidate ??= ctx.host.primaryAddress();
       if (candidate === undefined || serverAddressProblem(candidate) !== undefined) {
         throw new EdgectlError('precondition', 'cannot tell which address other hosts reach this server at', { hint: 'pass --server-address ADDR (an IP, DNS name or load balancer)' });
       }
@@ -160,10 +158,12 @@ function publishStep(store: VaultSession, clusterId: string, nodeName: string, k
   return {
     id: 'vault-kubeconfig',
     title: `Publish the admin kubeconfig of ${clusterId} in Vault`,
-    plan: [`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, 'readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it'],
-    run: async () => {
-      const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
-      json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+    run: async (gate) => {
+      await gate.change(`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, async () => {
+        const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
+        json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+      });
+      gate.note('readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it');
     },
   };
 }
@@ -191,7 +191,7 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
   const merge = existing !== undefined && !force;
   if (merge) {
     // refuse before anything runs when the file there is not a kubeconfig: it is not ours to overwrite
-    const current = (await readFileIfExists(path)) ?? '';
+    const current = (await ctx.host.readFileIfExists(path)) ?? '';
     try {
       mergeKubeconfig(current, kubeconfig.reveal(), { useContext: input.useContext === true });
     } catch {
@@ -199,35 +199,29 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
     }
   }
   json.out_action = existing === undefined ? 'created' : merge ? 'merged' : 'replaced';
-  const plan = [
-    ...(st === undefined ? [`create ${dir} (mode 0700)`] : []),
-    merge
-      ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
-      : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`,
-  ];
+  const write = merge
+    ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
+    : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`;
   return [
     {
       id: 'write-file',
       title: `${merge ? 'Merge' : 'Write'} the kubeconfig ${merge ? 'into' : 'to'} ${path}`,
-      plan,
-      run: async () => {
-        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-        let text = kubeconfig.reveal();
-        if (merge) text = mergeKubeconfig((await readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
-        await writeFileAtomic(path, text, 0o600);
-        ctx.ui.debug(`wrote ${path}`);
+      run: async (gate) => {
+        if (st === undefined) await gate.change(`create ${dir} (mode 0700)`, () => fs.mkdir(dir, { recursive: true, mode: 0o700 }));
+        await gate.change(write, async () => {
+          let text = kubeconfig.reveal();
+          if (merge) text = mergeKubeconfig((await ctx.host.readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
+          await ctx.host.writeFileAtomic(path, text, 0o600);
+          ctx.ui.debug(`wrote ${path}`);
+        });
       },
     },
   ];
 }
 
 async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: string | undefined): Promise<void> {
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json, plan: describePlan(steps) });
-    else printPlan(ctx, `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, steps);
-    return;
-  }
-  const results = await executePlan(ctx, steps);
+  const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, json: { ...json }, steps });
+  if (results === undefined) return;
   if (toStdout !== undefined) {
     ctx.stdout.write(toStdout.endsWith('\n') ? toStdout : `${toStdout}\n`);
     return;

@@ -3,9 +3,7 @@
  * (status, readiness), its node name and cluster ID, the cluster as Vault
  * holds it, and how this node's token compares with the one in Vault.
  */
-import { readConfiguredNodeName, readRecordedNodeName } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { VaultFlags } from '../cli/options.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type TokenStanding, classifyLocalToken } from '../core/rke2-token.js';
@@ -33,7 +31,7 @@ export interface Rke2Status {
 
 /** This host's RKE2 as rke2.sh sees it (installed or not: the script's exit 3 is an answer here). */
 export async function readRke2Status(ctx: Context): Promise<Rke2Status> {
-  const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status', allowExit: [3], quiet: true });
+  const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status', allowExit: [3], quiet: true });
   let d: Record<string, unknown>;
   try {
     d = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -62,7 +60,7 @@ export async function readRke2Status(ctx: Context): Promise<Rke2Status> {
 
 /** Whether the service of a role is ready now, and if not, the conditions that fail (rke2.sh wait-ready --timeout 0). */
 export async function readReadiness(ctx: Context, role: 'server' | 'agent'): Promise<{ ready: boolean; problems: string[] }> {
-  const r = await runEmbeddedScript(ctx, {
+  const r = await ctx.host.runScript(ctx, {
     script: 'rke2.sh',
     args: ['wait-ready', role, '--timeout', '0'],
     title: 'rke2.sh wait-ready',
@@ -93,8 +91,8 @@ export function resolveClusterId(flag: string | undefined, local: string | undef
  * else the name recorded at join time (/etc/edgectl/node-name, still there
  * after an uninstall), else the host name (lowercased).
  */
-export async function thisNodeName(host: string): Promise<string> {
-  return nodeNameFor((await readConfiguredNodeName()) ?? (await readRecordedNodeName()), host);
+export async function thisNodeName(ctx: Context, host: string): Promise<string> {
+  return nodeNameFor((await ctx.host.readConfiguredNodeName()) ?? (await ctx.host.readRecordedNodeName()), host);
 }
 
 /** A registered, ready cluster with a token (vaultState errors, exit 6, otherwise). */
@@ -105,7 +103,7 @@ export async function requireReadyCluster(store: VaultSession, clusterId: string
       hint: 'check the cluster ID and the Vault namespace/mount (edgectl cluster list)',
     });
   }
-  if (record.state !== 'ready' || record.token.reveal() === '') {
+  if (record.state !== 'ready' || record.token.isEmpty()) {
     throw new EdgectlError('vaultState', `cluster ${clusterId} is still bootstrapping on ${record.metadata.hostname ?? 'its first server'}`, {
       hint: 'wait until its first server is ready, then re-run',
     });
@@ -115,11 +113,10 @@ export async function requireReadyCluster(store: VaultSession, clusterId: string
 
 /** How a local token compares with the cluster's in Vault; `version` is the KV version that holds it when older. */
 export async function compareWithVault(store: VaultSession, record: ClusterRecord, local: string): Promise<{ standing: TokenStanding; version: number | undefined }> {
-  const current = record.token.reveal();
-  if (local.trim() === current) return { standing: 'current', version: record.version };
-  const history = (await store.registry.readTokenVersions(record.id)).filter((v) => v.version !== record.version && v.token.reveal() !== current);
-  const standing = classifyLocalToken(local, current, history.map((v) => v.token.reveal()));
-  return { standing, version: standing === 'older' ? history.find((v) => v.token.reveal() === local.trim())?.version : undefined };
+  if (record.token.equals(local.trim())) return { standing: 'current', version: record.version };
+  const history = (await store.registry.readTokenVersions(record.id)).filter((v) => v.version !== record.version && !v.token.equals(record.token));
+  const standing = classifyLocalToken(local, record.token, history.map((v) => v.token));
+  return { standing, version: standing === 'older' ? history.find((v) => v.token.equals(local.trim()))?.version : undefined };
 }
 
 /**

@@ -8,8 +8,7 @@
  * changes nothing, so what the script would refuse is refused before edgectl
  * has touched the host or Vault.
  */
-import { readConfigFile } from '../adapters/host/config-file.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
+import type { Secret } from '../core/secret.js';
 import { usageError } from '../core/errors.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { configFileProblems, keysSetByFlags } from '../core/validate-config.js';
@@ -19,24 +18,24 @@ import type { Context } from './context.js';
  * Check --config-file (file facts, then its YAML) and return the plan line that
  * stands for it: its path and sha256, never its content.
  */
-export async function checkConfigFile(install: InstallOptions): Promise<string | undefined> {
+export async function checkConfigFile(ctx: Context, install: InstallOptions): Promise<string | undefined> {
   if (install.configFile === undefined) return undefined;
-  const facts = await readConfigFile(install.configFile);
+  const facts = await ctx.host.readConfigFile(install.configFile);
   const problems = configFileProblems(facts.path, facts.text, keysSetByFlags(install));
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'RKE2 settings as plain key: value lines; the token and the server come from edgectl');
   return `append --config-file ${facts.path} to the drop-in (sha256 ${facts.sha256}, ${facts.bytes} bytes; content not shown)`;
 }
 
 /** Run the script's own checks for an install (`rke2.sh ROLE ARGS --dry-run`); throws its error (exit 2/3…) when it refuses. */
-export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', args: readonly string[], token: string | undefined): Promise<void> {
+export async function scriptPreflight(ctx: Context, role: 'server' | 'agent', args: readonly string[], token: Secret | undefined): Promise<void> {
   const handle = ctx.ui.step(`Check the inputs and this host (rke2.sh ${role} --dry-run)`);
   try {
-    await runEmbeddedScript(ctx, {
+    await ctx.host.runScript(ctx, {
       script: 'rke2.sh',
       args: [...args, '--dry-run'],
       title: `rke2.sh ${role} --dry-run`,
       quiet: true,
-      ...(token !== undefined ? { stdinSecret: `${token}\n` } : {}),
+      ...(token !== undefined ? { stdinSecret: token } : {}),
     });
   } catch (err) {
     handle.fail();

@@ -5,9 +5,8 @@
  * no Vault at all. The order of steps is chosen so that a crash at any point
  * leaves a state the same command completes on re-run.
  */
-import { writeFileAtomic, removeFile } from '../adapters/host/files.js';
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import type { ServerInput } from '../cli/commands/rke2.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
+import type { InstallOptions } from '../core/install-options.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
@@ -18,7 +17,7 @@ import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
 import { assertJoinableCluster, advertiseAddressProblem } from '../core/validate-node.js';
 import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, preflightPlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from './registry.js';
 import { decideServer, needsRecord } from './server-decision.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
@@ -26,25 +25,45 @@ import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-ve
 import { registrationToWrite } from './rke2-server-url.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
-import { readTokenSource } from './token-input.js';
+import { type TokenSource, readTokenSource } from './token-input.js';
 import { requireClusterCapabilities } from './vault-capabilities.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+
+export interface ServerInput {
+  /** "server" or "add-master" (the same action under its own name) */
+  mode: 'server' | 'add-master';
+  clusterId: string | undefined;
+  token: TokenSource | undefined;
+  server: string | undefined;
+  advertiseAddress: string | undefined;
+  tags: Array<[string, string]>;
+  /** join despite a version skew breach */
+  force: boolean;
+  /** allow a re-run to change a ready cluster's registration URL (--advertise-address) */
+  updateServerUrl: boolean;
+  noVault: boolean;
+  dryRun: boolean;
+  output: OutputFormat;
+  vault: VaultFlags;
+  install: InstallOptions;
+}
+
 
 type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
 
 /** Run `rke2 server` or `rke2 add-master`. */
 export async function runServer(ctx: Context, input: ServerInput): Promise<void> {
   validateServerInput(input);
-  if (!input.dryRun) requireRoot(`edgectl rke2 ${input.mode}`);
+  if (!input.dryRun) ctx.host.requireRoot(`edgectl rke2 ${input.mode}`);
 
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   if (localId !== undefined && input.clusterId !== undefined && localId !== input.clusterId) {
     throw new EdgectlError('precondition', `this host already belongs to cluster ${localId} (${HOST_PATHS.clusterIdFile}), not ${input.clusterId}`, {
       hint: 'run edgectl rke2 uninstall first to move this host to another cluster',
     });
   }
-  const registration = chooseRegistrationAddress(input.advertiseAddress, input.install.tlsSan, primaryAddress());
+  const registration = chooseRegistrationAddress(input.advertiseAddress, input.install.tlsSan, ctx.host.primaryAddress());
   const address = registration?.address;
   if (registration === undefined || address === undefined) {
     throw new EdgectlError('precondition', 'cannot determine this host\'s address for the registration URL', { hint: 'pass --advertise-address ADDR' });
@@ -63,13 +82,13 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     const token = await readTokenSource(ctx, input.token);
     const server = input.server as string; // validated: a token needs --server
     const steps: Step[] = [];
-    if (input.clusterId !== undefined) steps.push(persistClusterIdStep(input.clusterId, localId));
+    if (input.clusterId !== undefined) steps.push(persistClusterIdStep(ctx, input.clusterId, localId));
     steps.push(installStep(ctx, 'server', install, { server, token }));
     await finish(ctx, input, { mode: 'join', clusterId: input.clusterId ?? localId, server, store: undefined, steps });
     return;
   }
 
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   try {
     await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install, registration });
   } finally {
@@ -109,7 +128,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap-local': {
       if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
       const clusterId = decision.clusterId ?? generateClusterId();
-      const steps = [persistClusterIdStep(clusterId, localId), installStep(ctx, 'server', install, undefined)];
+      const steps = [persistClusterIdStep(ctx, clusterId, localId), installStep(ctx, 'server', install, undefined)];
       ctx.ui.info(describeRegistration(registration));
       await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
       return;
@@ -118,15 +137,15 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       if (store === undefined || record === undefined) throw new EdgectlError('internal', 'a join needs the cluster from Vault');
       // an existing cluster: join it as another server
       const server = input.server ?? record.server;
-      assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token.reveal() });
+      assertJoinableCluster(record.id, { server: input.server === undefined ? record.server : undefined, token: record.token });
       // a re-run on a server of the cluster must not put back an older token over one it rotated itself
-      const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (local !== undefined && localId === record.id) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, record.id, input.vault);
       const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
       const steps = [
-        persistClusterIdStep(record.id, localId),
-        installStep(ctx, 'server', joinInstall, { server, token: record.token.reveal() }),
-        recordNodeStep(store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+        persistClusterIdStep(ctx, record.id, localId),
+        installStep(ctx, 'server', joinInstall, { server, token: record.token }),
+        recordNodeStep(ctx, store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
         recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
       ];
       await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
@@ -135,7 +154,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap': {
       if (store === undefined) throw new EdgectlError('internal', 'a bootstrap with Vault needs Vault');
       const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
-      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(store, record, input) });
+      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(ctx, store, record, input) });
       return;
     }
   }
@@ -148,21 +167,21 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
  * rotation or sync put a token file in place, or this server still holds an
  * older token. A token rotated here that never reached Vault is never replaced.
  */
-async function ownTokenAfterRotation(store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<string | undefined> {
-  if (record === undefined || record.state !== 'ready' || record.token.reveal() === '') return undefined;
-  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+async function ownTokenAfterRotation(ctx: Context, store: VaultSession, record: ClusterRecord | undefined, input: ServerInput): Promise<Secret | undefined> {
+  if (record === undefined || record.state !== 'ready' || record.token.isEmpty()) return undefined;
+  const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local !== undefined) {
     const { standing } = await compareWithVault(store, record, local);
     refuseUnusableServerToken(standing, record.id, input.vault);
-    if (standing === 'older') return record.token.reveal();
+    if (standing === 'older') return record.token;
   }
-  return (await readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token.reveal() : undefined;
+  return (await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile)) !== undefined ? record.token : undefined;
 }
 
 interface BootstrapFacts {
   record: ClusterRecord | undefined;
   /** the cluster's current token, to configure as this server's token-file (after a rotation) */
-  ownToken: string | undefined;
+  ownToken: Secret | undefined;
   clusterId: string;
   localId: string | undefined;
   host: string;
@@ -177,13 +196,17 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
   const server = f.server;
   const wroteIdFile = f.localId === undefined;
   const path = clusterApiPath(store, f.clusterId);
-  const steps: Step[] = [persistClusterIdStep(f.clusterId, f.localId)];
+  const steps: Step[] = [persistClusterIdStep(ctx, f.clusterId, f.localId)];
   if (f.record === undefined) {
     steps.push({
       id: 'vault-register',
       title: `Register cluster ${f.clusterId} in Vault`,
-      plan: [`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, 'custom_metadata: created_at, hostname, ip, rke2_version, tags'],
-      run: async () => {
+      run: async (gate) => {
+        await gate.change(`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, () => registerOrLeaveHostAsItWas());
+        gate.note('custom_metadata: created_at, hostname, ip, rke2_version, tags');
+      },
+    });
+    const registerOrLeaveHostAsItWas = async (): Promise<void> => {
         try {
           // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
           await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
@@ -200,23 +223,27 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
           });
         } catch (err) {
           // lost a race for this ID: leave the host as it was
-          if (wroteIdFile) await removeFile(HOST_PATHS.clusterIdFile);
+          if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
           throw err;
         }
-      },
-    });
+    };
   }
   steps.push(installStep(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }));
   steps.push({
     id: 'vault-publish',
     title: 'Store the join token in Vault',
-    plan: [`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`, `update ${path} with check-and-set: token, server, state=ready`, 'custom_metadata: rke2_version'],
-    run: async () => {
-      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
+    run: async (gate) => {
+      gate.note(`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
+      await gate.change(`update ${path} with check-and-set: token, server, state=ready`, () => publishToken());
+      gate.note('custom_metadata: rke2_version');
+    },
+  });
+  const publishToken = async (): Promise<void> => {
+      const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
       const current = await findCluster(store, f.clusterId);
       if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
-      if (current.state === 'ready' && current.token.reveal() !== '' && current.token.reveal() !== token) {
+      if (current.state === 'ready' && !current.token.isEmpty() && !current.token.equals(token)) {
         // Vault's token is the truth once the cluster is ready: only a rotation changes it
         throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
           hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
@@ -225,16 +252,15 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
       // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
       const tags = mergedTags(current.metadata.tags, input.tags);
-      if (current.state !== 'ready' || current.token.reveal() !== token || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
+      if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
         await store.registry.updateCluster(
           current,
           { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
           ctx.clock.now(),
         );
       }
-    },
-  });
-  steps.push(recordNodeStep(store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
+  };
+  steps.push(recordNodeStep(ctx, store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
 
@@ -248,21 +274,17 @@ interface Outcome {
 
 async function finish(ctx: Context, input: ServerInput, o: Outcome): Promise<void> {
   const vaultPath = o.store !== undefined && o.clusterId !== undefined ? clusterApiPath(o.store, o.clusterId) : null;
-  await preflightPlan(o.steps);
-  if (input.dryRun) {
-    // a new cluster's ID is random: the one in this plan is not the one a real run will pick
-    const generated = o.mode !== 'join' && input.clusterId === undefined && (await readLocalClusterId()) === undefined;
-    if (input.output === 'json') {
-      writeJson(ctx, { dry_run: true, cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, plan: describePlan(o.steps) });
-    } else {
-      printPlan(ctx, `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`, o.steps);
-      if (generated) {
-        writeOut(ctx, `note: ${o.clusterId ?? 'the cluster ID'} is an example: the real run generates a new random cluster ID; pass --cluster-id ${o.clusterId ?? 'ID'} to use this one`);
-      }
-    }
-    return;
-  }
-  const results = await executePlan(ctx, o.steps);
+  // a new cluster's ID is random: the one in a dry-run plan is not the one a real run will pick
+  const generated = input.dryRun && o.mode !== 'join' && input.clusterId === undefined && (await ctx.host.readLocalClusterId()) === undefined;
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 ${input.mode} (${o.mode}${o.clusterId ? `, cluster ${o.clusterId}` : ''}):`,
+    json: { cluster_id: o.clusterId ?? null, cluster_id_generated: generated, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath },
+    steps: o.steps,
+    notes: generated ? [`note: ${o.clusterId ?? 'the cluster ID'} is an example: the real run generates a new random cluster ID; pass --cluster-id ${o.clusterId ?? 'ID'} to use this one`] : [],
+  });
+  if (results === undefined) return;
   const rke2Version = (await rke2VersionOnHost(ctx)) ?? null;
   if (input.output === 'json') {
     writeJson(ctx, { cluster_id: o.clusterId ?? null, role: 'server', mode: o.mode, server_url: o.server, vault_path: vaultPath, rke2_version: rke2Version, steps: results });

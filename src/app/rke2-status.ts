@@ -5,8 +5,7 @@
  * generation). Without Vault it reports the local part and says so. Read-only;
  * never shows a token.
  */
-import { hostName, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { renderTable } from '../core/table.js';
@@ -81,9 +80,9 @@ export interface StatusJson {
 
 /** Report this node and its cluster. Exit 3 when RKE2 is not installed, the Vault error's code when Vault failed (after the report). */
 export async function runStatus(ctx: Context, input: StatusInput): Promise<void> {
-  requireRoot('edgectl rke2 status'); // RKE2's state and token files are root-only
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 status'); // RKE2's state and token files are root-only
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
   const status = await readRke2Status(ctx);
   const role = status.role;
@@ -91,7 +90,7 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
   const tokenFile = role === 'agent' || (role === 'server' && status.tokenFilePresent) ? HOST_PATHS.joinTokenFile : role === 'server' ? HOST_PATHS.serverTokenFile : null;
   const json: StatusJson = {
     node: {
-      name: await thisNodeName(host),
+      name: await thisNodeName(ctx, host),
       hostname: host,
       cluster_id: clusterId ?? null,
       installed: status.installed,
@@ -108,7 +107,7 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
   };
 
   let vaultFailure: unknown;
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   if (input.noVault) json.vault_status = 'disabled';
   else if (store === undefined) json.vault_status = 'not-configured';
   else if (clusterId === undefined) json.vault_status = 'no-cluster-id';
@@ -147,8 +146,8 @@ export async function runStatus(ctx: Context, input: StatusInput): Promise<void>
         };
         for (const p of json.cluster.version_skew) ctx.ui.warn(`version skew: ${p}`);
         const standingOf = async (file: string | null): Promise<Standing> => {
-          const local = file === null ? undefined : await readTokenFile(file);
-          return local === undefined || record.token.reveal() === '' ? 'unknown' : (await compareWithVault(store, record, local)).standing;
+          const local = file === null ? undefined : await ctx.host.readTokenFile(file);
+          return local === undefined || record.token.isEmpty() ? 'unknown' : (await compareWithVault(store, record, local)).standing;
         };
         json.node.token.standing = await standingOf(tokenFile);
         if (role === 'server') json.node.token.running = tokenFile === HOST_PATHS.serverTokenFile ? json.node.token.standing : await standingOf(HOST_PATHS.serverTokenFile);

@@ -2,8 +2,7 @@
  * Steps shared by `rke2 server`, `rke2 agent` and the day-2 commands: persist
  * the cluster ID, run the embedded rke2.sh, record this node in Vault.
  */
-import { writeFileAtomic } from '../adapters/host/files.js';
-import { hostChangeCount, runEmbeddedScript } from '../adapters/host/script-runner.js';
+import type { Secret } from '../core/secret.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type InstallOptions, installOptionArgs } from '../core/install-options.js';
 import type { NodeEntry, NodeRole } from '../core/vault-layout.js';
@@ -19,14 +18,14 @@ export function nodeNameFor(nodeName: string | undefined, host: string): string 
 }
 
 /** Write /etc/edgectl/cluster-id atomically (one line, 0644); nothing to do when it already holds the ID. */
-export function persistClusterIdStep(clusterId: string, localId: string | undefined): Step {
+export function persistClusterIdStep(ctx: Context, clusterId: string, localId: string | undefined): Step {
   const same = localId === clusterId;
   return {
     id: 'cluster-id',
     title: same ? `Keep cluster ID ${clusterId} (already in ${HOST_PATHS.clusterIdFile})` : `Persist cluster ID ${clusterId}`,
-    plan: same ? ['nothing to change'] : [`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`],
-    run: async () => {
-      if (!same) await writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644);
+    run: async (gate) => {
+      if (same) gate.note('nothing to change');
+      else await gate.change(`write ${HOST_PATHS.clusterIdFile} (0644): ${clusterId}`, () => ctx.host.writeFileAtomic(HOST_PATHS.clusterIdFile, `${clusterId}\n`, 0o644));
     },
   };
 }
@@ -44,26 +43,27 @@ export function scriptArgsFor(role: 'server' | 'agent', install: InstallOptions,
 }
 
 /** Install/configure/start RKE2 through the embedded script. */
-export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: string } | undefined): Step {
+export function installStep(ctx: Context, role: 'server' | 'agent', install: InstallOptions, join: { server?: string; token: Secret } | undefined): Step {
   const args = scriptArgsFor(role, install, join);
-  const plan = [`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`];
+  let configLine: string | undefined;
   return {
     id: 'install',
     title: `Install and start RKE2 ${role}`,
-    plan,
     ownProgress: true,
     preflight: async () => {
-      const configLine = await checkConfigFile(install);
-      if (configLine !== undefined) plan.push(configLine);
+      configLine = await checkConfigFile(ctx, install);
       await scriptPreflight(ctx, role, args, join?.token);
     },
-    run: async () => {
-      await runEmbeddedScript(ctx, {
-        script: 'rke2.sh',
-        args,
-        title: `rke2.sh ${role}`,
-        ...(join !== undefined ? { stdinSecret: `${join.token}\n` } : {}),
-      });
+    run: async (gate) => {
+      await gate.change(`run the embedded rke2.sh ${args.join(' ')}${join !== undefined ? '   (token on stdin)' : ''}`, () =>
+        ctx.host.runScript(ctx, {
+          script: 'rke2.sh',
+          args,
+          title: `rke2.sh ${role}`,
+          ...(join !== undefined ? { stdinSecret: join.token } : {}),
+        }),
+      );
+      if (configLine !== undefined) gate.note(configLine);
     },
   };
 }
@@ -71,19 +71,16 @@ export function installStep(ctx: Context, role: 'server' | 'agent', install: Ins
 /** The installed RKE2 version, from `rke2.sh status --json`, or undefined. */
 export async function rke2VersionOnHost(ctx: Context): Promise<string | undefined> {
   // one status run per state of the host: plans ask for the version several times after an install
-  const cached = versionCache.get(ctx);
-  if (cached !== undefined && cached.changes === hostChangeCount()) return cached.version;
-  const changes = hostChangeCount();
+  const cached = ctx.host.state.cachedVersion();
+  if (cached !== undefined) return cached.version;
   const version = await readRke2Version(ctx);
-  versionCache.set(ctx, { changes, version });
+  ctx.host.state.cacheVersion(version);
   return version;
 }
 
-const versionCache = new WeakMap<Context, { changes: number; version: string | undefined }>();
-
 async function readRke2Version(ctx: Context): Promise<string | undefined> {
   try {
-    const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status' });
+    const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['status', '--json'], title: 'rke2.sh status' });
     const status = JSON.parse(r.stdout) as { version?: unknown };
     return typeof status.version === 'string' ? status.version : undefined;
   } catch {
@@ -104,14 +101,15 @@ export async function nodeEntry(ctx: Context, role: NodeRole, host: string, ip: 
 }
 
 /** Record this node under the cluster in Vault (one entry per node). */
-export function recordNodeStep(store: VaultSession, clusterId: string, nodeName: string, entry: () => Promise<NodeEntry>): Step {
+export function recordNodeStep(ctx: Context, store: VaultSession, clusterId: string, nodeName: string, entry: () => Promise<NodeEntry>): Step {
   return {
     id: 'vault-node',
     title: `Record node ${nodeName} in Vault`,
-    plan: [`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`, `write ${HOST_PATHS.nodeNameFile} (0644): ${nodeName}, so that uninstall finds the entry after RKE2's config is gone`],
-    run: async () => {
-      await store.registry.recordNode(clusterId, nodeName, await entry());
-      await writeFileAtomic(HOST_PATHS.nodeNameFile, `${nodeName}\n`, 0o644);
+    run: async (gate) => {
+      await gate.change(`write ${nodeApiPath(store, clusterId, nodeName)}: role, hostname, ip, rke2_version, joined_at`, async () => store.registry.recordNode(clusterId, nodeName, await entry()));
+      await gate.change(`write ${HOST_PATHS.nodeNameFile} (0644): ${nodeName}, so that uninstall finds the entry after RKE2's config is gone`, () =>
+        ctx.host.writeFileAtomic(HOST_PATHS.nodeNameFile, `${nodeName}\n`, 0o644),
+      );
     },
   };
 }

@@ -11,9 +11,7 @@
  * write leaves a token that is in no Vault version. The next run sees exactly
  * that and publishes the file instead of rotating again.
  */
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { tokenRotationProblem } from '../core/rke2-version.js';
@@ -21,7 +19,7 @@ import { Secret } from '../core/secret.js';
 import { renderTable } from '../core/table.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from './registry.js';
 import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
@@ -53,9 +51,9 @@ export interface TokenRotateJson {
 
 /** Rotate the cluster token on this server, or finish an interrupted rotation. */
 export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Promise<void> {
-  requireRoot('edgectl rke2 token rotate');
-  const host = hostName().toLowerCase();
-  const clusterId = resolveClusterId(input.clusterId, await readLocalClusterId());
+  ctx.host.requireRoot('edgectl rke2 token rotate');
+  const host = ctx.host.hostname().toLowerCase();
+  const clusterId = resolveClusterId(input.clusterId, await ctx.host.readLocalClusterId());
   const status = await readRke2Status(ctx);
   if (!status.installed) throw new EdgectlError('precondition', 'RKE2 is not installed on this host', { hint: 'run the rotation on a server of the cluster' });
   if (status.role !== 'server') {
@@ -67,9 +65,9 @@ export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Pro
   if (tooOld !== undefined) {
     throw new EdgectlError('precondition', tooOld, { hint: 'upgrade the servers first (edgectl rke2 upgrade --version …), then rotate' });
   }
-  const store = openVault(ctx, input.vault);
+  const store = await openVault(ctx, input.vault);
   try {
-    await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(host) });
+    await rotate(ctx, input, store, { clusterId, host, nodeName: await thisNodeName(ctx, host) });
   } finally {
     await store.close();
   }
@@ -78,7 +76,7 @@ export async function runTokenRotate(ctx: Context, input: TokenRotateInput): Pro
 async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession, f: { clusterId: string; host: string; nodeName: string }): Promise<void> {
   await verifyVaultAccess(store);
   const record = await requireReadyCluster(store, f.clusterId);
-  const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+  const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
   if (local === undefined) {
     throw new EdgectlError('precondition', `rke2-server has not written ${HOST_PATHS.serverTokenFile}`, { hint: 'wait until it is ready (edgectl rke2 status), then re-run' });
   }
@@ -105,16 +103,15 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
   const publishStep: Step = {
     id: 'vault-publish',
     title: 'Store the new token in Vault',
-    plan: [
-      `read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`,
-      `write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`,
-      `versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`,
-    ],
-    run: async () => {
-      const token = await readTokenFile(HOST_PATHS.serverTokenFile);
-      if (token === undefined || token === record.token.reveal()) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
-      rotatedAt = ctx.clock.now().toISOString();
-      published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
+    run: async (gate) => {
+      gate.note(`read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
+      await gate.change(`write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`, async () => {
+        const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
+        if (token === undefined || record.token.equals(token)) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
+        rotatedAt = ctx.clock.now().toISOString();
+        published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
+      });
+      gate.note(`versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`);
     },
   };
   const localStep: Step =
@@ -122,32 +119,33 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
       ? {
           id: 'rotate',
           title: 'Rotate the cluster token with RKE2',
-          plan: [
-            'run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)',
-            `the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`,
-          ],
           ownProgress: true,
-          run: async () => {
-            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+          run: async (gate) => {
+            await gate.change('run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)', async () => {
+              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
+            });
+            gate.note(`the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`);
           },
         }
       : {
           id: 'local-token',
           title: 'Put the new token in place on this server',
-          plan: [`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`],
           ownProgress: true,
-          run: async () => {
-            const token = await readTokenFile(HOST_PATHS.serverTokenFile);
-            if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
-            await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: `${token}\n` });
+          run: async (gate) => {
+            await gate.change(`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`, async () => {
+              const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
+              if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
+              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: new Secret(token) });
+            });
           },
         };
   const nodeStep: Step = {
     id: 'vault-node',
     title: `Record token generation ${generation} in node ${f.nodeName}'s entry`,
-    plan: [`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`],
-    run: async () => {
-      await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, primaryAddress() ?? '', generation));
+    run: async (gate) => {
+      await gate.change(`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`, async () => {
+        await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, ctx.host.primaryAddress() ?? '', generation));
+      });
     },
   };
   // rotated: the rotation first (RKE2 writes the token file), then Vault; recovered: Vault first, the truth
@@ -166,15 +164,17 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
     sync_command: syncCommand(f.clusterId, input.vault),
   });
 
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json(null), plan: describePlan(steps) });
-    else {
-      printPlan(ctx, `Plan for edgectl rke2 token rotate (${mode === 'rotated' ? 'rotate' : 'publish an unfinished rotation'}, cluster ${f.clusterId}):`, steps);
-      if (others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
-    }
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 token rotate (${mode === 'rotated' ? 'rotate' : 'publish an unfinished rotation'}, cluster ${f.clusterId}):`,
+    json: { ...json(null) },
+    steps,
+  });
+  if (results === undefined) {
+    if (input.output !== 'json' && others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
     return;
   }
-  const results = await executePlan(ctx, steps);
   const out = json(published?.version ?? null);
   if (input.output === 'json') {
     writeJson(ctx, { ...out, steps: results });
@@ -191,8 +191,8 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
 async function publishToken(ctx: Context, store: VaultSession, read: ClusterRecord, t: { token: string; generation: number; rotatedAt: string; by: string }): Promise<ClusterRecord> {
   const now = await findCluster(store, read.id);
   if (now === undefined) throw new EdgectlError('vaultState', `cluster ${read.id} disappeared from Vault during the rotation`);
-  if (now.token.reveal() === t.token) return now;
-  if (now.token.reveal() !== read.token.reveal()) {
+  if (now.token.equals(t.token)) return now;
+  if (!now.token.equals(read.token)) {
     const by = now.extra[CLUSTER_FIELDS.tokenRotatedBy];
     throw new EdgectlError('vaultState', `the token of cluster ${read.id} changed in Vault (version ${now.version}${typeof by === 'string' ? `, rotated on ${by}` : ''}) while this server rotated it`, {
       hint: `two rotations raced; this server's new token is still in ${HOST_PATHS.serverTokenFile}: find out which rotation RKE2 kept (the last one) before re-running`,

@@ -4,13 +4,11 @@
  * next start of rke2-server/rke2-agent, without restarting anything. Run on
  * every other node after `edgectl rke2 token rotate`.
  */
-import { hostName, primaryAddress, readLocalClusterId, readTokenFile, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from './registry.js';
 import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
@@ -37,9 +35,9 @@ export interface TokenSyncJson {
 
 /** Put the cluster's current token from Vault in place on this node. */
 export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise<void> {
-  requireRoot('edgectl rke2 token sync');
-  const host = hostName().toLowerCase();
-  const clusterId = resolveClusterId(input.clusterId, await readLocalClusterId());
+  ctx.host.requireRoot('edgectl rke2 token sync');
+  const host = ctx.host.hostname().toLowerCase();
+  const clusterId = resolveClusterId(input.clusterId, await ctx.host.readLocalClusterId());
   const status = await readRke2Status(ctx);
   if (!status.installed || status.role === 'none') {
     throw new EdgectlError('precondition', status.installed ? 'neither rke2-server nor rke2-agent is enabled on this host' : 'RKE2 is not installed on this host', {
@@ -47,55 +45,51 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
     });
   }
   const role = status.role;
-  const nodeName = await thisNodeName(host);
-  const store = openVault(ctx, input.vault);
+  const nodeName = await thisNodeName(ctx, host);
+  const store = await openVault(ctx, input.vault);
   try {
     await verifyVaultAccess(store);
     const record = await requireReadyCluster(store, clusterId);
     if (role === 'server') {
       // a rotation on this server that never reached Vault must be published, not overwritten
-      const local = await readTokenFile(HOST_PATHS.serverTokenFile);
+      const local = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
       if (local !== undefined) refuseUnusableServerToken((await compareWithVault(store, record, local)).standing, clusterId, input.vault);
     }
     const generation = tokenGenerationOf(record);
-    const before = await readTokenFile(HOST_PATHS.joinTokenFile);
-    let changed = before !== record.token.reveal();
+    const before = await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile);
+    let changed = before === undefined || !record.token.equals(before);
     const steps: Step[] = [
       {
         id: 'token-sync',
         title: `Put token generation ${generation} in place for the next start of rke2-${role}`,
-        plan: [
-          `read the token from ${clusterApiPath(store, clusterId)} (KV version ${record.version})`,
-          `run the embedded rke2.sh token-sync --token-file - (token on stdin): ${HOST_PATHS.joinTokenFile} (0600), referenced by the drop-in`,
-          `rke2-${role} is not restarted; it uses the token from its next start`,
-        ],
         ownProgress: true,
-        run: async () => {
-          const r = await runEmbeddedScript(ctx, {
-            script: 'rke2.sh',
-            args: ['token-sync', '--token-file', '-'],
-            title: 'rke2.sh token-sync',
-            stdinSecret: `${record.token.reveal()}\n`,
+        run: async (gate) => {
+          gate.note(`read the token from ${clusterApiPath(store, clusterId)} (KV version ${record.version})`);
+          await gate.change(`run the embedded rke2.sh token-sync --token-file - (token on stdin): ${HOST_PATHS.joinTokenFile} (0600), referenced by the drop-in`, async () => {
+            const r = await ctx.host.runScript(ctx, {
+              script: 'rke2.sh',
+              args: ['token-sync', '--token-file', '-'],
+              title: 'rke2.sh token-sync',
+              stdinSecret: record.token,
+            });
+            changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
           });
-          changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
+          gate.note(`rke2-${role} is not restarted; it uses the token from its next start`);
         },
       },
       {
         id: 'vault-node',
         title: `Record token generation ${generation} in node ${nodeName}'s entry`,
-        plan: [`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`],
-        run: async () => {
-          await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, primaryAddress() ?? '', generation));
+        run: async (gate) => {
+          await gate.change(`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`, async () => {
+            await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, ctx.host.primaryAddress() ?? '', generation));
+          });
         },
       },
     ];
     const json = (): TokenSyncJson => ({ cluster_id: clusterId, node: nodeName, role, kv_version: record.version, token_generation: generation, changed });
-    if (input.dryRun) {
-      if (input.output === 'json') writeJson(ctx, { dry_run: true, ...json(), plan: describePlan(steps) });
-      else printPlan(ctx, `Plan for edgectl rke2 token sync (cluster ${clusterId}, ${role} ${nodeName}):`, steps);
-      return;
-    }
-    const results = await executePlan(ctx, steps);
+    const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 token sync (cluster ${clusterId}, ${role} ${nodeName}):`, json: { ...json() }, steps });
+    if (results === undefined) return;
     if (input.output === 'json') {
       writeJson(ctx, { ...json(), steps: results });
       return;

@@ -6,15 +6,12 @@
  * The cluster ID file goes last, so a run that dies midway is completed by the
  * same command (it still knows the cluster).
  */
-import { hostName, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { removeFile } from '../adapters/host/files.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import { confirmByTyping } from './prompt.js';
 import type { ClusterRecord, NodeRecord } from './registry.js';
 import { readRke2Status, resolveClusterId, thisNodeName } from './rke2-node.js';
@@ -59,15 +56,15 @@ export async function runUninstall(ctx: Context, input: UninstallInput): Promise
   if (!input.yes && !input.dryRun && !ctx.stdinIsTTY) {
     throw usageError('uninstall needs --yes when stdin is not a terminal', 'edgectl rke2 uninstall --yes [--deregister]');
   }
-  requireRoot('edgectl rke2 uninstall');
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 uninstall');
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
   if (deregister && clusterId === undefined) throw usageError(`--deregister needs the cluster ID: this host has no ${HOST_PATHS.clusterIdFile}; pass --cluster-id ID`);
   const status = await readRke2Status(ctx);
-  const nodeName = await thisNodeName(host);
+  const nodeName = await thisNodeName(ctx, host);
 
-  const store = deregister ? openVault(ctx, input.vault) : undefined;
+  const store = deregister ? await openVault(ctx, input.vault) : undefined;
   try {
     const view = store !== undefined && clusterId !== undefined ? await readVaultView(store, clusterId, nodeName, status.role) : undefined;
     if (input.purgeCluster && view !== undefined) checkPurgeAllowed(view, clusterId as string, nodeName);
@@ -128,10 +125,11 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
     {
       id: 'uninstall',
       title: f.installed ? 'Uninstall RKE2' : 'Remove what rke2.sh left (RKE2 is not installed)',
-      plan: [`run the embedded rke2.sh uninstall --yes: rke2-uninstall.sh stops RKE2 and removes it with its data; ${HOST_PATHS.dropIn} and ${HOST_PATHS.joinTokenFile} are removed`],
       ownProgress: true,
-      run: async () => {
-        await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['uninstall', '--yes'], title: 'rke2.sh uninstall' });
+      run: async (gate) => {
+        await gate.change(`run the embedded rke2.sh uninstall --yes: rke2-uninstall.sh stops RKE2 and removes it with its data; ${HOST_PATHS.dropIn} and ${HOST_PATHS.joinTokenFile} are removed`, async () => {
+          await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['uninstall', '--yes'], title: 'rke2.sh uninstall' });
+        });
       },
     },
   ];
@@ -142,9 +140,10 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
       steps.push({
         id: 'vault-deregister',
         title: `Remove node ${f.nodeName} from cluster ${clusterId} in Vault`,
-        plan: [`delete ${nodeApiPath(store, clusterId, f.nodeName)} with all its versions`],
-        run: async () => {
-          result.deregistered = await store.registry.deleteNode(clusterId, f.nodeName);
+        run: async (gate) => {
+          await gate.change(`delete ${nodeApiPath(store, clusterId, f.nodeName)} with all its versions`, async () => {
+            result.deregistered = await store.registry.deleteNode(clusterId, f.nodeName);
+          });
         },
       });
     }
@@ -153,18 +152,17 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
       steps.push({
         id: 'vault-purge',
         title: `Delete cluster ${clusterId} from Vault (its last server is gone)`,
-        plan: [
-          `delete ${clusterApiPath(store, clusterId)}: every version of the token, its metadata`,
-          `delete ${agents.length} remaining node entr${agents.length === 1 ? 'y' : 'ies'}${agents.length > 0 ? ` (agents ${agents.map((a) => a.name).join(', ')})` : ''} and ${store.kv.dataPath(adminKubeconfigPath(clusterId))}`,
-        ],
-        run: async () => {
-          if ((await findCluster(store, clusterId)) !== undefined || (await store.registry.listNodes(clusterId)).length > 0) {
-            const r = await store.registry.deleteCluster(clusterId);
-            if (!r.kubeconfigDeleted) ctx.ui.warn(`the admin kubeconfig at ${store.kv.dataPath(adminKubeconfigPath(clusterId))} was left in place: this token may not delete it`);
-          }
-          result.cluster_purged = true;
-          result.cluster_still_registered = false;
-          if (agents.length > 0) ctx.ui.warn(`agents ${agents.map((a) => a.name).join(', ')} were still registered; their cluster has no server left: uninstall them too`);
+        run: async (gate) => {
+          await gate.change(`delete ${clusterApiPath(store, clusterId)}: every version of the token, its metadata`, async () => {
+            if ((await findCluster(store, clusterId)) !== undefined || (await store.registry.listNodes(clusterId)).length > 0) {
+              const r = await store.registry.deleteCluster(clusterId);
+              if (!r.kubeconfigDeleted) ctx.ui.warn(`the admin kubeconfig at ${store.kv.dataPath(adminKubeconfigPath(clusterId))} was left in place: this token may not delete it`);
+            }
+            result.cluster_purged = true;
+            result.cluster_still_registered = false;
+            if (agents.length > 0) ctx.ui.warn(`agents ${agents.map((a) => a.name).join(', ')} were still registered; their cluster has no server left: uninstall them too`);
+          });
+          gate.note(`delete ${agents.length} remaining node entr${agents.length === 1 ? 'y' : 'ies'}${agents.length > 0 ? ` (agents ${agents.map((a) => a.name).join(', ')})` : ''} and ${store.kv.dataPath(adminKubeconfigPath(clusterId))}`);
         },
       });
     }
@@ -172,26 +170,27 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
   steps.push({
     id: 'local-files',
     title: 'Remove edgectl\'s files from this host',
-    plan: [
-      `remove ${HOST_PATHS.joinTokenFile} and ${HOST_PATHS.clusterIdFile} (last, so a re-run still knows the cluster)`,
-      view !== undefined
+    run: async (gate) => {
+      await gate.change(`remove ${HOST_PATHS.joinTokenFile} and ${HOST_PATHS.clusterIdFile} (last, so a re-run still knows the cluster)`, async () => {
+        await ctx.host.removeFile(HOST_PATHS.joinTokenFile);
+        if (view !== undefined) await ctx.host.removeFile(HOST_PATHS.nodeNameFile);
+        await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
+      });
+      gate.note(view !== undefined
         ? `remove ${HOST_PATHS.nodeNameFile}`
-        : `keep ${HOST_PATHS.nodeNameFile} (${f.nodeName}): Vault is not consulted without --deregister, and a later --deregister needs the name`,
-    ],
-    run: async () => {
-      await removeFile(HOST_PATHS.joinTokenFile);
-      if (view !== undefined) await removeFile(HOST_PATHS.nodeNameFile);
-      await removeFile(HOST_PATHS.clusterIdFile);
+        : `keep ${HOST_PATHS.nodeNameFile} (${f.nodeName}): Vault is not consulted without --deregister, and a later --deregister needs the name`);
     },
   });
 
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...result, plan: describePlan(steps) });
-    else printPlan(ctx, `Plan for edgectl rke2 uninstall (${f.nodeName}${clusterId !== undefined ? `, cluster ${clusterId}` : ''}):`, steps);
-    return;
-  }
-  if (!input.yes) await confirm(ctx, f, purge);
-  const results = await executePlan(ctx, steps);
+  if (!input.dryRun && !input.yes) await confirm(ctx, f, purge);
+  const results = await runPlan(ctx, {
+    dryRun: input.dryRun,
+    output: input.output,
+    header: `Plan for edgectl rke2 uninstall (${f.nodeName}${clusterId !== undefined ? `, cluster ${clusterId}` : ''}):`,
+    json: { ...result },
+    steps,
+  });
+  if (results === undefined) return;
   warnIfNothingDeregistered(ctx, f, result);
   if (input.output === 'json') {
     writeJson(ctx, { ...result, steps: results });

@@ -7,14 +7,12 @@
  * The real run installs exactly that version (a channel cannot move in
  * between), waits until ready, and records the new version in the node entry.
  */
-import { hostName, primaryAddress, readLocalClusterId, requireRoot } from '../adapters/host/facts.js';
-import { runEmbeddedScript } from '../adapters/host/script-runner.js';
-import type { OutputFormat, VaultFlags } from '../cli/options.js';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { installOptionProblems } from '../core/install-options.js';
 import { compareVersionStrings } from '../core/rke2-version.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, describePlan, executePlan, printPlan } from './plan.js';
+import { type Step, runPlan } from './plan.js';
 import type { NodeRecord } from './registry.js';
 import { resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry, rke2VersionOnHost } from './rke2-steps.js';
@@ -47,13 +45,13 @@ export interface UpgradePreflight {
 /** Upgrade this node. */
 export async function runUpgrade(ctx: Context, input: UpgradeInput): Promise<void> {
   validateUpgradeInput(input);
-  requireRoot('edgectl rke2 upgrade'); // even the preflight reads root-only RKE2 state
-  const host = hostName().toLowerCase();
-  const localId = await readLocalClusterId();
+  ctx.host.requireRoot('edgectl rke2 upgrade'); // even the preflight reads root-only RKE2 state
+  const host = ctx.host.hostname().toLowerCase();
+  const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.clusterId !== undefined || localId !== undefined ? resolveClusterId(input.clusterId, localId) : undefined;
-  const nodeName = await thisNodeName(host);
+  const nodeName = await thisNodeName(ctx, host);
   const plan = await preflight(ctx, input);
-  const store = input.noVault ? undefined : openVaultIfConfigured(ctx, input.vault);
+  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   try {
     let servers: NodeRecord[] = [];
     if (store !== undefined && clusterId !== undefined) {
@@ -98,7 +96,7 @@ function sourceArgs(input: UpgradeInput, target?: string): string[] {
 
 /** Resolve the target and check the host, changing nothing (refused downgrades fail here, exit 3). */
 async function preflight(ctx: Context, input: UpgradeInput): Promise<UpgradePreflight> {
-  const r = await runEmbeddedScript(ctx, { script: 'rke2.sh', args: ['upgrade', ...sourceArgs(input), '--dry-run', '--json'], title: 'rke2.sh upgrade (preflight)', quiet: true });
+  const r = await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['upgrade', ...sourceArgs(input), '--dry-run', '--json'], title: 'rke2.sh upgrade (preflight)', quiet: true });
   let d: Partial<UpgradePreflight>;
   try {
     d = JSON.parse(r.stdout) as Partial<UpgradePreflight>;
@@ -155,13 +153,12 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
     {
       id: 'upgrade',
       title: `Upgrade RKE2 to ${plan.target}`,
-      plan: [
-        `${what[plan.action]}: run the embedded rke2.sh ${args.join(' ')}`,
-        plan.restart ? `restart rke2-${plan.role} once and wait until it is ready` : 'restart nothing',
-      ],
       ownProgress: true,
-      run: async () => {
-        await runEmbeddedScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
+      run: async (gate) => {
+        await gate.change(`${what[plan.action]}: run the embedded rke2.sh ${args.join(' ')}`, async () => {
+          await ctx.host.runScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
+        });
+        gate.note(plan.restart ? `restart rke2-${plan.role} once and wait until it is ready` : 'restart nothing');
       },
     },
   ];
@@ -170,23 +167,25 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
     steps.push({
       id: 'vault-node',
       title: `Record RKE2 ${plan.target} in node ${f.nodeName}'s entry`,
-      plan: [`update ${nodeApiPath(store, clusterId, f.nodeName)}: rke2_version`],
-      run: async () => {
-        const version = (await rke2VersionOnHost(ctx)) ?? plan.target;
-        await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, primaryAddress() ?? ''));
+      run: async (gate) => {
+        await gate.change(`update ${nodeApiPath(store, clusterId, f.nodeName)}: rke2_version`, async () => {
+          const version = (await rke2VersionOnHost(ctx)) ?? plan.target;
+          await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, ctx.host.primaryAddress() ?? ''));
+        });
       },
     });
     if (role === 'server') {
       steps.push({
         id: 'vault-cluster',
         title: 'Record the servers\' lowest RKE2 version in the cluster metadata',
-        plan: [`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} (no new version of the token)`],
-        run: async () => {
-          const record = await findCluster(store, clusterId);
-          if (record === undefined) return;
-          const versions = [(await rke2VersionOnHost(ctx)) ?? plan.target, ...f.servers.map((s) => s.rke2_version)].filter((v) => compareVersionStrings(v, v) !== undefined);
-          const lowest = versions.reduce((a, b) => ((compareVersionStrings(a, b) ?? 0) <= 0 ? a : b));
-          if (record.metadata.rke2Version !== lowest) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+        run: async (gate) => {
+          await gate.change(`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} (no new version of the token)`, async () => {
+            const record = await findCluster(store, clusterId);
+            if (record === undefined) return;
+            const versions = [(await rke2VersionOnHost(ctx)) ?? plan.target, ...f.servers.map((s) => s.rke2_version)].filter((v) => compareVersionStrings(v, v) !== undefined);
+            const lowest = versions.reduce((a, b) => ((compareVersionStrings(a, b) ?? 0) <= 0 ? a : b));
+            if (record.metadata.rke2Version !== lowest) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
+          });
         },
       });
     }
@@ -195,12 +194,8 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
   }
 
   const base = { cluster_id: clusterId ?? null, node: f.nodeName, role, installed: plan.installed, target: plan.target, action: plan.action, restart: plan.restart };
-  if (input.dryRun) {
-    if (input.output === 'json') writeJson(ctx, { dry_run: true, ...base, plan: describePlan(steps) });
-    else printPlan(ctx, `Plan for edgectl rke2 upgrade (${role} ${f.nodeName}, ${plan.installed === plan.target ? `already at ${plan.target}` : `${plan.installed} → ${plan.target}`}):`, steps);
-    return;
-  }
-  const results = await executePlan(ctx, steps);
+  const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 upgrade (${role} ${f.nodeName}, ${plan.installed === plan.target ? `already at ${plan.target}` : `${plan.installed} → ${plan.target}`}):`, json: { ...base }, steps });
+  if (results === undefined) return;
   const now = (await rke2VersionOnHost(ctx)) ?? null;
   if (input.output === 'json') {
     writeJson(ctx, { ...base, rke2_version: now, steps: results });

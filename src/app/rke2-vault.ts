@@ -3,7 +3,7 @@
  * access check before the host changes, reads that return undefined for an
  * unknown cluster, and the paths shown in plans.
  */
-import { isVaultError } from '../adapters/vault/errors.js';
+import { isVaultError } from '../core/vault-errors.js';
 import { clusterSecretPath, nodeSecretPath } from '../core/vault-layout.js';
 import type { ClusterRecord } from './registry.js';
 import type { VaultSession } from './vault-session.js';

@@ -1,8 +1,7 @@
 /** `edgectl scripts export DIR`: write the embedded scripts out for standalone use. */
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDirectory, writeFileAtomic } from '../adapters/host/files.js';
-import { showPath } from '../adapters/host/secret-file.js';
+import { showPath } from '../core/show-path.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { embeddedScript, embeddedScriptNames } from '../embedded.js';
 import { type Context, writeJson, writeOut } from './context.js';
@@ -17,7 +16,7 @@ export interface ScriptsExportInput {
 export async function runScriptsExport(ctx: Context, input: ScriptsExportInput): Promise<void> {
   if (input.dir === '') throw usageError('scripts export: the directory is empty; give one, e.g. edgectl scripts export .');
   // the target must be (or become) a directory: a file there is refused before anything is written
-  await ensureDirectory(input.dir);
+  await ctx.host.ensureDirectory(input.dir);
   const written: Array<{ name: string; path: string; sha256: string; changed: boolean }> = [];
   const scripts = embeddedScriptNames().map((name) => embeddedScript(name));
   // check everything first, so a refusal leaves no partial export behind
@@ -34,7 +33,7 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
     const path = join(input.dir, script.name);
     const existing = await readExisting(path);
     const changed = existing === undefined || !existing.equals(script.bytes);
-    if (changed) await writeFileAtomic(path, script.bytes, 0o755);
+    if (changed) await ctx.host.writeFileAtomic(path, script.bytes, 0o755);
     written.push({ name: script.name, path, sha256: script.sha256, changed });
   }
   if (input.output === 'json') {

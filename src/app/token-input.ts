@@ -1,13 +1,17 @@
+import { Secret } from '../core/secret.js';
+import { showPath } from '../core/show-path.js';
 /** Read a join token given on the command line: from a 0600 file, stdin, or (unsafely) a flag value. */
-import { readSecretFile, showPath } from '../adapters/host/secret-file.js';
 import { credentialProblem } from '../core/credential.js';
 import { usageError } from '../core/errors.js';
 import { parseJoinToken } from '../core/rke2-token.js';
-import type { TokenSource } from '../cli/commands/rke2.js';
 import type { Context } from './context.js';
 
+/** Where the join token comes from when given on the command line. */
+export type TokenSource = { kind: 'file'; path: string } | { kind: 'stdin' } | { kind: 'value'; value: string };
+
+
 /** The token's text, validated; warns for --token VALUE. */
-export async function readTokenSource(ctx: Context, source: TokenSource): Promise<string> {
+export async function readTokenSource(ctx: Context, source: TokenSource): Promise<Secret> {
   let token: string;
   if (source.kind === 'value') {
     ctx.ui.warn('--token puts the token in the process list and your shell history; prefer --token-file or --token-stdin');
@@ -18,7 +22,7 @@ export async function readTokenSource(ctx: Context, source: TokenSource): Promis
     token = Buffer.concat(chunks).toString('utf8');
   } else {
     // exactly the documented modes (README, scripts/README.md): 0600 or 0400, owned by the user running edgectl
-    const file = await readSecretFile(source.path, {
+    const file = await ctx.host.readSecretFile(source.path, {
       what: 'token file',
       modes: [0o600, 0o400],
       ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
@@ -31,7 +35,7 @@ export async function readTokenSource(ctx: Context, source: TokenSource): Promis
   const problem = token === '' ? undefined : credentialProblem(token);
   if (problem !== undefined) throw usageError(`the join token from ${describeSource(source)} is malformed: ${problem} (the value is not shown)`);
   parseJoinToken(token);
-  return token;
+  return new Secret(token);
 }
 
 function describeSource(source: TokenSource): string {

@@ -4,7 +4,7 @@
  * would be refused half-way fails before its first write instead of leaving a
  * half-registered cluster behind.
  */
-import { VaultError, isVaultError } from '../adapters/vault/errors.js';
+import { VaultError, isVaultError } from '../core/vault-errors.js';
 import { type VaultRole, adminKubeconfigPath, clusterCapabilityNeeds, kvDataPath, missingCapabilities, policyFix } from '../core/vault-layout.js';
 import type { VaultSession } from './vault-session.js';
 

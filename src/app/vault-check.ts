@@ -4,18 +4,16 @@
  * rke2/*, each a pass/fail line with the fix. Later checks that depend on a
  * failed one are skipped, not guessed.
  */
-import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
-import { isVaultError } from '../adapters/vault/errors.js';
-import { tokenNamespaceRefusal } from '../adapters/vault/token-namespace.js';
-import { Kv2 } from '../adapters/vault/kv2.js';
-import type { VaultFlags } from '../cli/options.js';
+import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
+import { isVaultError } from '../core/vault-errors.js';
+import { tokenNamespaceRefusal } from '../core/token-namespace.js';
+import type { VaultClientPort } from '../core/ports.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError, type ErrorKind } from '../core/errors.js';
 import { CONCRETE_VAULT_ROLES, type VaultRole, clusterCapabilityNeeds, policyFix } from '../core/vault-layout.js';
 import { type ConcreteRole, ROLE_POLICY_NAMES, type RoleVerdict, describeMissing, judgeRole } from '../core/vault-roles.js';
-import type { VaultClient } from '../adapters/vault/client.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { withVaultProgress } from './vault-progress.js';
-import { clientFor } from './vault-session.js';
 import { deleteVersionAfterWarnings } from './vault-retention.js';
 
 export interface VaultCheckInput {
@@ -85,7 +83,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     return report(ctx, input, undefined, undefined, checks, firstFailure);
   }
 
-  const client = clientFor(ctx, config);
+  const { client, kv } = await ctx.vault.connect(ctx, config);
   let roles: Record<string, boolean> | null = null;
   try {
     let health;
@@ -139,7 +137,6 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
       return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
     }
 
-    const kv = new Kv2(client, config.mount);
     try {
       await withVaultProgress(ctx, config, `sys/internal/ui/mounts/${config.mount}`, () => kv.ensureV2());
       add({ name: 'kv-mount', status: 'pass', detail: `${config.mount}/ is a KV version 2 mount`, fix: null });
@@ -216,7 +213,7 @@ function formatTtl(seconds: number): string {
  * for --role. Fixes only ever suggest the lines of the README policy of the
  * role asked for.
  */
-async function checkRoles(client: VaultClient, mount: string, input: VaultCheckInput): Promise<{ check: CheckResult; roles: Record<string, boolean> }> {
+async function checkRoles(client: VaultClientPort, mount: string, input: VaultCheckInput): Promise<{ check: CheckResult; roles: Record<string, boolean> }> {
   const clusterId = input.clusterId ?? SAMPLE_CLUSTER_ID;
   const asked: ConcreteRole[] = input.role === 'all' ? [...CONCRETE_VAULT_ROLES] : [input.role];
   const needs = new Map(asked.map((role) => [role, clusterCapabilityNeeds(mount, clusterId, role)]));

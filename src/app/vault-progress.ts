@@ -5,7 +5,7 @@
  * (VAULT_CLIENT_TIMEOUT per attempt, VAULT_MAX_RETRIES retries), so a Vault
  * that never answers is never a silent wait of minutes.
  */
-import type { VaultConfig } from '../adapters/vault/config.js';
+import type { VaultConfig } from '../core/vault-config.js';
 import type { Context, StepHandle } from './context.js';
 
 /** When the first progress line appears, and how often it is repeated (ms). */

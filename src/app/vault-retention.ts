@@ -4,12 +4,12 @@
  * token: once it is deleted, no node can join and `cluster show` exits 6. Used
  * by `vault check` to warn before that happens.
  */
-import type { Kv2 } from '../adapters/vault/kv2.js';
+import type { KvStore } from '../core/ports.js';
 import { formatDurationSeconds } from '../core/go-duration.js';
 import { clusterSecretPath } from '../core/vault-layout.js';
 
 /** Warnings about delete_version_after on the mount and (with a cluster ID) on that cluster's secret; [] when none is set. */
-export async function deleteVersionAfterWarnings(kv: Kv2, clusterId: string | undefined): Promise<string[]> {
+export async function deleteVersionAfterWarnings(kv: KvStore, clusterId: string | undefined): Promise<string[]> {
   const warnings: string[] = [];
   const config = await kv.readConfig();
   if (config !== undefined && config.deleteVersionAfter > 0) {

@@ -3,10 +3,9 @@
  * builds the client on the run's abort signal and clock, and the registry over
  * the KV v2 mount. Commands call close() in a finally block.
  */
-import { type VaultConfig, resolveVaultConfig } from '../adapters/vault/config.js';
-import { VaultClient, type VaultClientOptions } from '../adapters/vault/client.js';
-import { Kv2 } from '../adapters/vault/kv2.js';
-import type { VaultFlags } from '../cli/options.js';
+import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
+import type { KvStore, VaultClientPort } from '../core/ports.js';
+import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
 import type { Context } from './context.js';
@@ -14,8 +13,8 @@ import { ClusterRegistry } from './registry.js';
 
 export interface VaultSession {
   config: VaultConfig;
-  client: VaultClient;
-  kv: Kv2;
+  client: VaultClientPort;
+  kv: KvStore;
   registry: ClusterRegistry;
   close(): Promise<void>;
 }
@@ -31,31 +30,18 @@ export function requireVaultConfig(ctx: Context, flags: VaultFlags): VaultConfig
   return config;
 }
 
-/** A client wired to the run's context: abort on Ctrl-C, the run's clock for backoff, debug lines to the UI. */
-export function clientFor(ctx: Context, config: VaultConfig, extra: VaultClientOptions = {}): VaultClient {
-  return new VaultClient(config, {
-    signal: ctx.signal,
-    sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
-    now: () => ctx.clock.now().getTime(),
-    debug: (m) => ctx.ui.debug(m),
-    warn: (m) => ctx.ui.warn(m),
-    ...extra,
-  });
-}
-
 /** Open Vault for a command that needs it. */
-export function openVault(ctx: Context, flags: VaultFlags): VaultSession {
+export async function openVault(ctx: Context, flags: VaultFlags): Promise<VaultSession> {
   return sessionFor(ctx, requireVaultConfig(ctx, flags));
 }
 
-function sessionFor(ctx: Context, config: VaultConfig): VaultSession {
-  const client = clientFor(ctx, config);
-  const kv = new Kv2(client, config.mount);
+async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
+  const { client, kv } = await ctx.vault.connect(ctx, config);
   return { config, client, kv, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
 }
 
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */
-export function openVaultIfConfigured(ctx: Context, flags: VaultFlags): VaultSession | undefined {
+export async function openVaultIfConfigured(ctx: Context, flags: VaultFlags): Promise<VaultSession | undefined> {
   const config = resolveVaultConfig(ctx.env, flags, ctx.homeDir, ctx.ui);
   if (config === undefined) {
     const warning = sudoDroppedVaultWarning(ctx.env);

@@ -3,12 +3,14 @@
  * InvalidArgumentError, which the CLI reports as a usage error (exit 2).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { vaultFlagProblems } from '../adapters/vault/config.js';
+import { vaultFlagProblems } from '../core/vault-config.js';
 import { clusterIdProblem } from '../core/cluster-id.js';
 import { nodeNameProblem } from '../core/vault-layout.js';
 import { usageError } from '../core/errors.js';
 
-export type OutputFormat = 'text' | 'json';
+import type { OutputFormat, VaultFlags } from '../core/command-options.js';
+
+export type { OutputFormat, VaultFlags };
 
 /** Collect a repeatable option into an array. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -60,14 +62,6 @@ export function addVaultOptions(cmd: Command): Command {
     .option('--vault-namespace <ns>', 'Vault namespace (default: $VAULT_NAMESPACE)')
     .option('--vault-mount <mount>', 'KV v2 mount (default: $EDGECTL_VAULT_MOUNT or "kv")')
     .option('--vault-secret-id-file <file>', 'AppRole secret ID file (with $VAULT_ROLE_ID)');
-}
-
-/** The Vault flags as parsed by commander. */
-export interface VaultFlags {
-  vaultAddr?: string;
-  vaultNamespace?: string;
-  vaultMount?: string;
-  vaultSecretIdFile?: string;
 }
 
 /** Pick the Vault flags out of a command's parsed options; malformed values are a usage error here, before any command runs. */

@@ -3,7 +3,7 @@
  * Errors are one line on stderr (plus a hint); stack traces only with --debug.
  */
 import type { Context } from '../app/context.js';
-import { completedSteps, jsonWritten } from '../app/run-record.js';
+import { completedSteps, jsonWritten } from '../core/run-record.js';
 import { EXIT_CODES, EdgectlError, type ErrorKind } from '../core/errors.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { type ParseObserver, parseArgv } from './program.js';

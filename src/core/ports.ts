@@ -3,7 +3,9 @@
  * them (adapters/host, adapters/vault, adapters/terminal) and src/main.ts
  * wires the real ones into the Context; tests pass their own.
  */
+import type { ScriptEvent } from './script-events.js';
 import type { Secret } from './secret.js';
+import type { VaultConfig } from './vault-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,6 +32,15 @@ export interface StepHandle {
   update(message: string): void;
   done(message?: string): void;
   fail(message?: string): void;
+}
+
+/** What an adapter may use of a command's context: environment, output, time, cancellation. */
+export interface RunContext {
+  readonly env: Env;
+  readonly ui: Ui;
+  readonly clock: Clock;
+  /** aborted on SIGINT/SIGTERM; long steps stop */
+  readonly signal: AbortSignal;
 }
 
 /** How a host is reached. */
@@ -102,4 +113,202 @@ export interface Host {
   readonly access: HostAccess;
   readonly transport: Transport;
   readonly state: HostState;
+}
+
+// What an embedded script run, a CA check and the host's file checks take and give.
+
+export interface ScriptInvocation {
+  /** embedded script name, e.g. rke2.sh */
+  script: string;
+  /** arguments; never a secret */
+  args: readonly string[];
+  /** a secret fed to the script's stdin (pair with `--token-file -`) */
+  stdinSecret?: Secret;
+  /** extra non-secret environment for the script */
+  env?: Readonly<Record<string, string>>;
+  /** human title of the whole run, used in errors */
+  title: string;
+  /** non-zero exit codes that are answers, not failures (e.g. 3 from `status` without RKE2) */
+  allowExit?: readonly number[];
+  /** a read-only probe: collect its events but show no progress for them */
+  quiet?: boolean;
+}
+
+export interface ScriptResult {
+  events: ScriptEvent[];
+  /** durations of the script's steps in milliseconds, by step id */
+  stepDurations: Record<string, number>;
+  /** what the script printed on stdout (data, e.g. status --json) */
+  stdout: string;
+  /** 0, or one of allowExit */
+  exitCode: number;
+  /** the message of the last fail event (why an allowed non-zero exit happened) */
+  failure: string | undefined;
+}
+
+export interface CaCheckResult {
+  caHash: string;
+}
+
+export interface ConfigFileFacts {
+  path: string;
+  text: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface SecretFileRules {
+  /** what the file is, for messages, e.g. "token file" or "VAULT_CACERT" */
+  what: string;
+  /** permission bits the file may have (e.g. [0o600, 0o400]); any when absent */
+  modes?: readonly number[];
+  /** the owner the file must have; any when absent */
+  uid?: number;
+  /** undefined instead of an error when the file does not exist */
+  missingOk?: boolean;
+  /** at most this many bytes (default 1 MiB) */
+  maxBytes?: number;
+}
+
+export interface SecretFileContent {
+  text: string;
+  /** permission bits, for callers that warn rather than refuse */
+  mode: number;
+}
+
+/**
+ * The host this command runs on, as app/ sees it: its identity and state
+ * (Host), and every way a use case touches it. adapters/host/this-host.ts is
+ * the real one; main.ts wires it into the Context.
+ */
+export interface ThisHost extends Host {
+  /** the machine's host name (short form) */
+  hostname(): string;
+  /** the first non-internal IPv4 address (else IPv6), or undefined */
+  primaryAddress(): string | undefined;
+  /** fail with a precondition error unless edgectl runs as root */
+  requireRoot(what: string): void;
+  /** run an embedded script (exact bytes, secrets on stdin, progress events); marks the host changed unless it is a status probe */
+  runScript(ctx: RunContext, inv: ScriptInvocation): Promise<ScriptResult>;
+  /** the cluster ID in /etc/edgectl/cluster-id, if any (a corrupt file is an error) */
+  readLocalClusterId(): Promise<string | undefined>;
+  /** a token file written by RKE2 or rke2.sh, trimmed; undefined when absent or empty */
+  readTokenFile(path: string): Promise<string | undefined>;
+  /** RKE2's configured node-name (drop-in, then config.yaml), if any */
+  readConfiguredNodeName(): Promise<string | undefined>;
+  /** the node name recorded at join time (/etc/edgectl/node-name), if any */
+  readRecordedNodeName(): Promise<string | undefined>;
+  writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Promise<void>;
+  readFileIfExists(path: string): Promise<string | undefined>;
+  removeFile(path: string): Promise<boolean>;
+  ensureDirectory(dir: string): Promise<void>;
+  /** a file that holds a secret or trust, by the rules (FIFOs, devices, wrong modes refused unread) */
+  readSecretFile(path: string, rules: SecretFileRules & { missingOk: true }): Promise<SecretFileContent | undefined>;
+  readSecretFile(path: string, rules: SecretFileRules): Promise<SecretFileContent>;
+  /** a --config-file's facts (regular, root-owned, size), read once */
+  readConfigFile(path: string): Promise<ConfigFileFacts>;
+  /** fetch <server>/cacerts and compare its sha256 with the token's; a trust error on mismatch */
+  verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs?: number): Promise<CaCheckResult>;
+}
+
+// ---- Vault: what app/ uses of the client and of a KV v2 mount (adapters/vault implements both)
+
+/** The answer of sys/health (asked so that every state answers 200 with this JSON). */
+export interface VaultHealth {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+  clusterName: string | undefined;
+}
+
+/** What auth/token/lookup-self says about the run's token (no secret in it). */
+export interface TokenInfo {
+  displayName: string;
+  policies: string[];
+  /** seconds left; 0 for tokens that never expire */
+  ttl: number;
+  namespacePath: string;
+}
+
+/** A version's bookkeeping as KV v2 reports it. */
+export interface KvVersionInfo {
+  version: number;
+  createdTime: string;
+  /** RFC 3339, or '' when not deleted; a future time (delete_version_after) is a deletion still to come */
+  deletionTime: string;
+  destroyed: boolean;
+}
+
+export type KvReadResult<T> =
+  | { kind: 'found'; data: T; info: KvVersionInfo; customMetadata: Record<string, string> }
+  /** no such secret (or no such version) */
+  | { kind: 'absent' }
+  /** the version exists but was soft-deleted (undeletable) or destroyed (gone for good) */
+  | { kind: 'deleted'; info: KvVersionInfo };
+
+export interface KvMetadata {
+  currentVersion: number;
+  oldestVersion: number;
+  createdTime: string;
+  updatedTime: string;
+  customMetadata: Record<string, string>;
+  /** every version still kept, by number */
+  versions: Record<string, KvVersionInfo>;
+  maxVersions: number;
+  casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version of this secret (0: never) */
+  deleteVersionAfter: number;
+}
+
+/** A KV v2 mount's own settings (<mount>/config). */
+export interface KvMountConfig {
+  maxVersions: number;
+  casRequired: boolean;
+  /** seconds after which KV v2 deletes each new version (0: never) */
+  deleteVersionAfter: number;
+}
+
+/** What sys/internal/ui/mounts says about a mount. */
+export interface MountInfo {
+  /** the mount's own path, e.g. "kv/" */
+  path: string;
+  type: string;
+  /** "2" for KV v2, "1" or undefined for KV v1 */
+  version: string | undefined;
+}
+
+/** The Vault client as use cases see it: diagnostics and the token's own view; every other call goes through a KvStore. */
+export interface VaultClientPort {
+  readonly config: VaultConfig;
+  /** how the client authenticates, for messages (never a secret) */
+  describeAuth(): string;
+  health(): Promise<VaultHealth>;
+  lookupSelf(): Promise<TokenInfo>;
+  capabilitiesSelf(paths: readonly string[]): Promise<Record<string, string[]>>;
+  close(): Promise<void>;
+}
+
+/** A KV v2 mount, addressed by paths inside it (e.g. "rke2/rke2-abc12345"). */
+export interface KvStore {
+  readonly client: { readonly config: VaultConfig };
+  readonly mount: string;
+  dataPath(path: string): string;
+  metadataPath(path: string): string;
+  mountInfo(): Promise<MountInfo>;
+  ensureV2(): Promise<void>;
+  read<T = Record<string, unknown>>(path: string, opts?: { version?: number }): Promise<KvReadResult<T>>;
+  write(path: string, data: Record<string, unknown>, opts: { cas: number }): Promise<{ version: number }>;
+  readMetadata(path: string): Promise<KvMetadata | undefined>;
+  readConfig(): Promise<KvMountConfig | undefined>;
+  listDetailed(folder: string, opts?: { pageSize?: number }): Promise<Array<{ key: string; metadata: KvMetadata }> | undefined>;
+  patchMetadata(path: string, patch: { custom_metadata?: Record<string, string | null>; max_versions?: number }): Promise<void>;
+  list(folder: string): Promise<string[]>;
+  deleteAll(path: string): Promise<void>;
+  isDeleted(info: KvVersionInfo): boolean;
+}
+
+/** How a command reaches Vault: a client and its KV v2 mount, wired to the run (abort, clock, UI). */
+export interface VaultConnector {
+  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore }>;
 }

@@ -4,6 +4,7 @@
  * server it talks to is the cluster it means to join.
  */
 import { EdgectlError } from './errors.js';
+import { Secret } from './secret.js';
 
 export interface ParsedToken {
   /** sha256 hex of the CA bundle served at /cacerts, when the token is in full form */
@@ -14,7 +15,9 @@ export interface ParsedToken {
 const FULL = /^K10([0-9a-f]{64})::([^:\s]+):(\S+)$/;
 
 /** Parse a token without ever putting its value in an error message. */
-export function parseJoinToken(token: string): ParsedToken {
+
+export function parseJoinToken(secret: string | Secret): ParsedToken {
+  const token = typeof secret === 'string' ? secret : secret.reveal();
   const t = token.trim();
   if (t === '' || /\s/.test(t)) throw new EdgectlError('precondition', 'the join token is empty or contains whitespace');
   const m = FULL.exec(t);
@@ -41,7 +44,10 @@ export function redactToken(token: string): string {
 export type TokenStanding = 'current' | 'older' | 'unpublished' | 'foreign';
 
 /** Classify a local token against Vault's current token and the tokens of its older kept versions. */
-export function classifyLocalToken(local: string, current: string, older: readonly string[]): TokenStanding {
+export function classifyLocalToken(local: string, currentSecret: string | Secret, olderSecrets: readonly (string | Secret)[]): TokenStanding {
+  const plain = (t: string | Secret): string => (typeof t === 'string' ? t : t.reveal());
+  const current = plain(currentSecret);
+  const older = olderSecrets.map(plain);
   const l = local.trim();
   if (l === current.trim()) return 'current';
   if (older.some((t) => t.trim() === l)) return 'older';

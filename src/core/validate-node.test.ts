@@ -1,3 +1,4 @@
+import { Secret } from './secret.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,7 +123,7 @@ describe('advertise address', () => {
 });
 
 describe('cluster data read from Vault', () => {
-  const token = `K10${'a'.repeat(64)}::server:secret`;
+  const token = new Secret(`K10${'a'.repeat(64)}::server:secret`);
   it.each([
     ['https://10.0.0.1:9345/$(touch /tmp/x)', 'server field'],
     ['http://', 'server field'],

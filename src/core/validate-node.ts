@@ -6,6 +6,7 @@
  * what edgectl itself puts into the script's flags: the advertise address and
  * a cluster's server URL and token read from Vault. Pure: no I/O.
  */
+import type { Secret } from './secret.js';
 import { EdgectlError } from './errors.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -157,17 +158,17 @@ export function joinTokenProblem(token: string, what: string): string | undefine
  * What is wrong with a cluster as read from Vault before a node joins it:
  * its server URL and token are input like flags. Each problem names the field.
  */
-export function vaultClusterProblems(clusterId: string, data: { server: string | undefined; token: string }): string[] {
+export function vaultClusterProblems(clusterId: string, data: { server: string | undefined; token: Secret }): string[] {
   const problems: string[] = [];
   const server = data.server === undefined ? undefined : registrationUrlProblem(data.server, `the server field of cluster ${clusterId}`);
   if (server !== undefined) problems.push(server);
-  const token = joinTokenProblem(data.token, `the token field of cluster ${clusterId}`);
+  const token = joinTokenProblem(data.token.reveal(), `the token field of cluster ${clusterId}`);
   if (token !== undefined) problems.push(token);
   return problems;
 }
 
 /** Refuse (exit 6, naming the fields) a cluster whose Vault data a node cannot join with; `server` is left out when --server overrides it. */
-export function assertJoinableCluster(clusterId: string, data: { server: string | undefined; token: string }): void {
+export function assertJoinableCluster(clusterId: string, data: { server: string | undefined; token: Secret }): void {
   const problems = vaultClusterProblems(clusterId, data);
   if (problems.length > 0) {
     throw new EdgectlError('vaultState', `cluster ${clusterId} in Vault cannot be joined: ${problems.join('; ')}`, {

@@ -5,7 +5,7 @@
  * not create a token version, and the admin kubeconfig's check-and-set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/adapters/vault/errors.js';
+import { VaultError } from '../../src/core/vault-errors.js';
 import { type NewCluster, tokenGenerationOf } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';

@@ -8,7 +8,7 @@
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/adapters/vault/errors.js';
+import { VaultError } from '../../src/core/vault-errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/adapters/vault/errors.js';
+import { VaultError } from '../../src/core/vault-errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';

@@ -6,7 +6,7 @@
  * a thousand clusters with bounded concurrency.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/adapters/vault/errors.js';
+import { VaultError } from '../../src/core/vault-errors.js';
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
 import { LIST_CONCURRENCY, type NewCluster } from '../../src/app/registry.js';
 import { mapBounded } from '../../src/core/concurrency.js';

@@ -3,6 +3,8 @@
  * and stderr, a given environment, a controllable clock.
  */
 import { PassThrough, Readable } from 'node:stream';
+import { createThisHost } from '../../src/adapters/host/this-host.js';
+import { createVaultConnector } from '../../src/adapters/vault/connector.js';
 import { createTerminalUi } from '../../src/adapters/terminal.js';
 import type { Clock, Context, Env } from '../../src/app/context.js';
 import { runCli } from '../../src/cli/run.js';
@@ -51,6 +53,8 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
     stdinIsTTY: false,
     stderrIsTTY: false,
     clock,
+    host: createThisHost(),
+    vault: createVaultConnector(),
     homeDir: opts.homeDir ?? '/nonexistent-home',
     signal: opts.signal ?? new AbortController().signal,
     ui: createTerminalUi({ stderr: err, isTTY: false, noColor: true, debug: env.EDGECTL_DEBUG === '1', clock }),

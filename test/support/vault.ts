@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VaultClient, type VaultClientOptions } from '../../src/adapters/vault/client.js';
-import { type VaultConfig, resolveVaultConfig } from '../../src/adapters/vault/config.js';
+import { type VaultConfig, resolveVaultConfig } from '../../src/core/vault-config.js';
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
 import { ClusterRegistry, type NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';

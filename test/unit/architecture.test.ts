@@ -3,10 +3,6 @@
  * only src/main.ts wires adapters in. Every import of every file under src/ is
  * checked, and a violation names the file and the import.
  *
- * KNOWN_DEBT lists the violations that still exist while the code moves into
- * this shape. The list must match exactly: a new violation fails, and so does
- * a fixed one still listed (remove it), so the list can only shrink.
- *
  * Secrets stay Secret until an adapter writes them: no reveal() in src/app or
  * src/cli (comparisons go through Secret methods). KNOWN_REVEALS ratchets the
  * same way.
@@ -80,83 +76,14 @@ function violations(): string[] {
   return found;
 }
 
-/** Violations that exist today and are being removed; this list only shrinks. */
-const KNOWN_DEBT: readonly string[] = [
-  "adapters/host/script-runner.ts → ../../app/context.js",
-  "adapters/host/script-runner.ts → ../../app/run-record.js",
-  "adapters/terminal.ts → ../app/context.js",
-  "adapters/vault/config.ts → ../../app/context.js",
-  "adapters/vault/config.ts → ../../cli/options.js",
-  "app/cluster-delete.ts → ../cli/options.js",
-  "app/cluster-delete.ts → ../adapters/vault/errors.js",
-  "app/cluster-list.ts → ../cli/options.js",
-  "app/cluster-node-remove.ts → ../cli/options.js",
-  "app/cluster-node-remove.ts → ../adapters/vault/errors.js",
-  "app/cluster-show.ts → ../cli/options.js",
-  "app/registry.ts → ../adapters/vault/kv2.js",
-  "app/registry.ts → ../adapters/vault/errors.js",
-  "app/rke2-agent.ts → ../adapters/host/ca-check.js",
-  "app/rke2-agent.ts → ../adapters/host/facts.js",
-  "app/rke2-agent.ts → ../cli/commands/rke2.js",
-  "app/rke2-join-version.ts → ../adapters/vault/errors.js",
-  "app/rke2-join-version.ts → ../adapters/host/script-runner.js",
-  "app/rke2-kubeconfig.ts → ../adapters/host/facts.js",
-  "app/rke2-kubeconfig.ts → ../adapters/host/files.js",
-  "app/rke2-kubeconfig.ts → ../cli/options.js",
-  "app/rke2-node.ts → ../adapters/host/facts.js",
-  "app/rke2-node.ts → ../adapters/host/script-runner.js",
-  "app/rke2-node.ts → ../cli/options.js",
-  "app/rke2-preflight.ts → ../adapters/host/config-file.js",
-  "app/rke2-preflight.ts → ../adapters/host/script-runner.js",
-  "app/rke2-server.ts → ../adapters/host/files.js",
-  "app/rke2-server.ts → ../adapters/host/facts.js",
-  "app/rke2-server.ts → ../cli/commands/rke2.js",
-  "app/rke2-status.ts → ../adapters/host/facts.js",
-  "app/rke2-status.ts → ../cli/options.js",
-  "app/rke2-steps.ts → ../adapters/host/files.js",
-  "app/rke2-steps.ts → ../adapters/host/script-runner.js",
-  "app/rke2-token-rotate.ts → ../adapters/host/facts.js",
-  "app/rke2-token-rotate.ts → ../adapters/host/script-runner.js",
-  "app/rke2-token-rotate.ts → ../cli/options.js",
-  "app/rke2-token-sync.ts → ../adapters/host/facts.js",
-  "app/rke2-token-sync.ts → ../adapters/host/script-runner.js",
-  "app/rke2-token-sync.ts → ../cli/options.js",
-  "app/rke2-uninstall.ts → ../adapters/host/facts.js",
-  "app/rke2-uninstall.ts → ../adapters/host/files.js",
-  "app/rke2-uninstall.ts → ../adapters/host/script-runner.js",
-  "app/rke2-uninstall.ts → ../cli/options.js",
-  "app/rke2-upgrade.ts → ../adapters/host/facts.js",
-  "app/rke2-upgrade.ts → ../adapters/host/script-runner.js",
-  "app/rke2-upgrade.ts → ../cli/options.js",
-  "app/rke2-vault.ts → ../adapters/vault/errors.js",
-  "app/scripts-export.ts → ../adapters/host/files.js",
-  "app/scripts-export.ts → ../adapters/host/secret-file.js",
-  "app/token-input.ts → ../adapters/host/secret-file.js",
-  "app/token-input.ts → ../cli/commands/rke2.js",
-  "app/vault-capabilities.ts → ../adapters/vault/errors.js",
-  "app/vault-check.ts → ../adapters/vault/config.js",
-  "app/vault-check.ts → ../adapters/vault/errors.js",
-  "app/vault-check.ts → ../adapters/vault/token-namespace.js",
-  "app/vault-check.ts → ../adapters/vault/kv2.js",
-  "app/vault-check.ts → ../cli/options.js",
-  "app/vault-check.ts → ../adapters/vault/client.js",
-  "app/vault-progress.ts → ../adapters/vault/config.js",
-  "app/vault-retention.ts → ../adapters/vault/kv2.js",
-  "app/vault-session.ts → ../adapters/vault/config.js",
-  "app/vault-session.ts → ../adapters/vault/client.js",
-  "app/vault-session.ts → ../adapters/vault/kv2.js",
-  "app/vault-session.ts → ../cli/options.js",
-  "cli/options.ts → ../adapters/vault/config.js",
-];
-
 describe('the dependency rule (cli → app → core; adapters → core; main.ts wires)', () => {
   it('parses the import forms used in this code base', () => {
     const src = "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nimport './side.js';\nconst m = await import('./lazy.js');\n";
     expect(importsOf(src)).toEqual(['./a.js', '../b.js', './c.js', './side.js', './lazy.js']);
   });
 
-  it('no file under src/ imports outside what its ring may use (the debt list only shrinks)', () => {
-    expect(violations()).toEqual([...KNOWN_DEBT]);
+  it('no file under src/ imports outside what its ring may use', () => {
+    expect(violations()).toEqual([]);
   });
 });
 
@@ -164,13 +91,7 @@ describe('the dependency rule (cli → app → core; adapters → core; main.ts 
 const KNOWN_REVEALS: Readonly<Record<string, number>> = {
   'app/cluster-show.ts': 1,
   'app/registry.ts': 4,
-  'app/rke2-agent.ts': 3,
   'app/rke2-kubeconfig.ts': 3,
-  'app/rke2-node.ts': 5,
-  'app/rke2-server.ts': 8,
-  'app/rke2-status.ts': 1,
-  'app/rke2-token-rotate.ts': 4,
-  'app/rke2-token-sync.ts': 2,
 };
 
 describe('secrets stay Secret in app/ and cli/', () => {

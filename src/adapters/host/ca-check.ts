@@ -11,10 +11,9 @@ import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { EdgectlError } from '../../core/errors.js';
+import type { CaCheckResult } from '../../core/ports.js';
 
-export interface CaCheckResult {
-  caHash: string;
-}
+export type { CaCheckResult };
 
 /** Fetch <server>/cacerts and compare its sha256 with expectedHash; throws a trust error on mismatch. */
 export async function verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs = 10_000): Promise<CaCheckResult> {

@@ -9,14 +9,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { EdgectlError } from '../../core/errors.js';
-import { MAX_CONFIG_BYTES } from '../../core/validate-config.js';
+import type { ConfigFileFacts } from '../../core/ports.js';
 
-export interface ConfigFileFacts {
-  path: string;
-  text: string;
-  sha256: string;
-  bytes: number;
-}
+export type { ConfigFileFacts };
+import { MAX_CONFIG_BYTES } from '../../core/validate-config.js';
 
 function refuse(message: string): EdgectlError {
   return new EdgectlError('precondition', message, { hint: 'pass a regular root-owned file (mode 0644 or stricter) holding RKE2 settings as key: value lines' });

@@ -10,40 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Context, StepHandle } from '../../app/context.js';
-import { noteScriptEnded, noteScriptStarted } from '../../app/run-record.js';
+import type { RunContext as Context, StepHandle } from '../../core/ports.js';
+
+export type { ScriptInvocation, ScriptResult };
+import { noteScriptEnded, noteScriptStarted } from '../../core/run-record.js';
 import { EdgectlError } from '../../core/errors.js';
+import type { ScriptInvocation, ScriptResult } from '../../core/ports.js';
 import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent, scriptFailureHint } from '../../core/script-events.js';
 import { embeddedScript } from '../../embedded.js';
-
-export interface ScriptInvocation {
-  /** embedded script name, e.g. rke2.sh */
-  script: string;
-  /** arguments; never a secret */
-  args: readonly string[];
-  /** a secret fed to the script's stdin (pair with `--token-file -`) */
-  stdinSecret?: string;
-  /** extra non-secret environment for the script */
-  env?: Readonly<Record<string, string>>;
-  /** human title of the whole run, used in errors */
-  title: string;
-  /** non-zero exit codes that are answers, not failures (e.g. 3 from `status` without RKE2) */
-  allowExit?: readonly number[];
-  /** a read-only probe: collect its events but show no progress for them */
-  quiet?: boolean;
-}
-
-export interface ScriptResult {
-  events: ScriptEvent[];
-  /** durations of the script's steps in milliseconds, by step id */
-  stepDurations: Record<string, number>;
-  /** what the script printed on stdout (data, e.g. status --json) */
-  stdout: string;
-  /** 0, or one of allowExit */
-  exitCode: number;
-  /** the message of the last fail event (why an allowed non-zero exit happened) */
-  failure: string | undefined;
-}
 
 /** Environment variables passed through to scripts; everything else (VAULT_TOKEN…) is dropped. */
 const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TERM', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'RKE2_SH_POLL_INTERVAL'];
@@ -68,15 +42,8 @@ function kindForScriptExit(code: number): 'usage' | 'precondition' | 'hostStep' 
 }
 
 /** Run an embedded script with progress; throws EdgectlError when it fails. */
-let hostChanges = 0;
-
-/** Counts script runs that may have changed the host (anything but a read-only status), for caches of host facts. */
-export function hostChangeCount(): number {
-  return hostChanges;
-}
 
 export async function runEmbeddedScript(ctx: Context, inv: ScriptInvocation): Promise<ScriptResult> {
-  if (inv.args[0] !== 'status') hostChanges += 1;
   const script = embeddedScript(inv.script);
   const dir = await fs.mkdtemp(join(tmpdir(), 'edgectl-'));
   await fs.chmod(dir, 0o700);
@@ -169,7 +136,8 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
     child.stdin?.on('error', () => {
       // the script may exit before reading stdin; its exit code tells what happened
     });
-    child.stdin?.end(inv.stdinSecret ?? '');
+    // the secret's one way out: this pipe (the script reads it with --token-file -)
+    child.stdin?.end(inv.stdinSecret === undefined ? '' : `${inv.stdinSecret.reveal()}\n`);
 
     child.on('error', (err) => {
       if (pid !== undefined) noteScriptEnded(pid);

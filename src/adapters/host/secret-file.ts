@@ -7,30 +7,11 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import { EdgectlError } from '../../core/errors.js';
+import type { SecretFileContent, SecretFileRules } from '../../core/ports.js';
+import { showPath } from '../../core/show-path.js';
 
-export interface SecretFileRules {
-  /** what the file is, for messages, e.g. "token file" or "VAULT_CACERT" */
-  what: string;
-  /** permission bits the file may have (e.g. [0o600, 0o400]); any when absent */
-  modes?: readonly number[];
-  /** the owner the file must have; any when absent */
-  uid?: number;
-  /** undefined instead of an error when the file does not exist */
-  missingOk?: boolean;
-  /** at most this many bytes (default 1 MiB) */
-  maxBytes?: number;
-}
-
-export interface SecretFileContent {
-  text: string;
-  /** permission bits, for callers that warn rather than refuse */
-  mode: number;
-}
-
-/** A path for a one-line message: as it is when printable, else JSON-quoted. */
-export function showPath(path: string): string {
-  return /^[\x21-\x7e]+$/.test(path) ? path : JSON.stringify(path);
-}
+export type { SecretFileContent, SecretFileRules };
+export { showPath };
 
 /** What kind of file a stat describes, for messages. */
 function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../core/secret.js';
 import { VaultClient } from './client.js';
-import type { VaultConfig } from './config.js';
+import type { VaultConfig } from '../../core/vault-config.js';
 
 const config = (token: string): VaultConfig => ({
   address: 'http://127.0.0.1:9',

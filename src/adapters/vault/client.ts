@@ -14,8 +14,11 @@ import { credentialProblem, scrubSecrets, scrubbedError } from '../../core/crede
 import { EdgectlError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { EDGECTL_VERSION } from '../../core/version.js';
-import type { VaultConfig } from './config.js';
-import { type RequestInfo, VaultError, isTlsFailure, isVaultError, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from './errors.js';
+import type { VaultConfig } from '../../core/vault-config.js';
+import type { TokenInfo, VaultClientPort, VaultHealth } from '../../core/ports.js';
+
+export type { TokenInfo, VaultHealth };
+import { type RequestInfo, VaultError, isTlsFailure, isVaultError, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from '../../core/vault-errors.js';
 import { DEFAULT_RETRY_WAIT, type RetryPolicy, parseRetryAfter, retryDelayMs, shouldRetry } from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -71,24 +74,6 @@ export interface VaultClientOptions {
   connections?: number;
 }
 
-/** The answer of sys/health (asked so that every state answers 200 with this JSON). */
-export interface VaultHealth {
-  initialized: boolean;
-  sealed: boolean;
-  standby: boolean;
-  version: string;
-  clusterName: string | undefined;
-}
-
-/** What auth/token/lookup-self says about the run's token (no secret in it). */
-export interface TokenInfo {
-  displayName: string;
-  policies: string[];
-  /** seconds left; 0 for tokens that never expire */
-  ttl: number;
-  namespacePath: string;
-}
-
 const MAX_REDIRECTS = 5;
 const LOOKUP_SELF = 'auth/token/lookup-self';
 const WRAPPING_TOKEN = /^(s|hvs|b|hvb)\.[A-Za-z0-9._-]{8,}$/;
@@ -100,7 +85,7 @@ export interface ClientStats {
   logins: number;
 }
 
-export class VaultClient {
+export class VaultClient implements VaultClientPort {
   readonly config: VaultConfig;
   readonly stats: ClientStats = { requests: 0, retries: 0, logins: 0 };
   readonly #opts: VaultClientOptions;

@@ -8,58 +8,14 @@
 import { parseGoDurationSeconds } from '../../core/go-duration.js';
 import { kvDataPath, kvMetadataPath } from '../../core/vault-layout.js';
 import type { VaultClient } from './client.js';
-import { VaultError, isVaultError, serverErrors } from './errors.js';
+import type { KvMetadata, KvMountConfig, KvReadResult, KvStore, KvVersionInfo, MountInfo } from '../../core/ports.js';
+
+export type { KvMetadata, KvMountConfig, KvReadResult, KvVersionInfo, MountInfo };
+import { VaultError, isVaultError, serverErrors } from '../../core/vault-errors.js';
 import { checkTokenNamespace } from './token-namespace.js';
 
-/** A version's bookkeeping as KV v2 reports it. */
-export interface KvVersionInfo {
-  version: number;
-  createdTime: string;
-  /** RFC 3339, or '' when not deleted; a future time (delete_version_after) is a deletion still to come */
-  deletionTime: string;
-  destroyed: boolean;
-}
-
-export type KvReadResult<T> =
-  | { kind: 'found'; data: T; info: KvVersionInfo; customMetadata: Record<string, string> }
-  /** no such secret (or no such version) */
-  | { kind: 'absent' }
-  /** the version exists but was soft-deleted (undeletable) or destroyed (gone for good) */
-  | { kind: 'deleted'; info: KvVersionInfo };
-
-export interface KvMetadata {
-  currentVersion: number;
-  oldestVersion: number;
-  createdTime: string;
-  updatedTime: string;
-  customMetadata: Record<string, string>;
-  /** every version still kept, by number */
-  versions: Record<string, KvVersionInfo>;
-  maxVersions: number;
-  casRequired: boolean;
-  /** seconds after which KV v2 deletes each new version of this secret (0: never) */
-  deleteVersionAfter: number;
-}
-
-/** A KV v2 mount's own settings (<mount>/config). */
-export interface KvMountConfig {
-  maxVersions: number;
-  casRequired: boolean;
-  /** seconds after which KV v2 deletes each new version (0: never) */
-  deleteVersionAfter: number;
-}
-
-/** What sys/internal/ui/mounts says about a mount. */
-export interface MountInfo {
-  /** the mount's own path, e.g. "kv/" */
-  path: string;
-  type: string;
-  /** "2" for KV v2, "1" or undefined for KV v1 */
-  version: string | undefined;
-}
-
 /** A KV v2 mount, addressed by paths inside it (e.g. "rke2/rke2-abc12345"). */
-export class Kv2 {
+export class Kv2 implements KvStore {
   readonly client: VaultClient;
   readonly mount: string;
   #checked: Promise<void> | undefined;

@@ -3,8 +3,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../core/errors.js';
 import type { InstallOptions } from '../../core/install-options.js';
 import { serverUrlProblem } from '../../core/install-options.js';
+import type { AgentInput } from '../../app/rke2-agent.js';
 import type { KubeconfigInput } from '../../app/rke2-kubeconfig.js';
+import type { ServerInput } from '../../app/rke2-server.js';
 import type { StatusInput } from '../../app/rke2-status.js';
+import type { TokenSource } from '../../app/token-input.js';
 import type { TokenRotateInput } from '../../app/rke2-token-rotate.js';
 import type { TokenSyncInput } from '../../app/rke2-token-sync.js';
 import type { UninstallInput } from '../../app/rke2-uninstall.js';
@@ -21,42 +24,6 @@ import {
   tagArg,
   vaultFlags,
 } from '../options.js';
-
-/** Where the join token comes from when given on the command line. */
-export type TokenSource = { kind: 'file'; path: string } | { kind: 'stdin' } | { kind: 'value'; value: string };
-
-export interface ServerInput {
-  /** "server" or "add-master" (the same action under its own name) */
-  mode: 'server' | 'add-master';
-  clusterId: string | undefined;
-  token: TokenSource | undefined;
-  server: string | undefined;
-  advertiseAddress: string | undefined;
-  tags: Array<[string, string]>;
-  /** join despite a version skew breach */
-  force: boolean;
-  /** allow a re-run to change a ready cluster's registration URL (--advertise-address) */
-  updateServerUrl: boolean;
-  noVault: boolean;
-  dryRun: boolean;
-  output: OutputFormat;
-  vault: VaultFlags;
-  install: InstallOptions;
-}
-
-export interface AgentInput {
-  clusterId: string | undefined;
-  token: TokenSource | undefined;
-  server: string | undefined;
-  skipCaCheck: boolean;
-  /** join despite a version skew breach */
-  force: boolean;
-  noVault: boolean;
-  dryRun: boolean;
-  output: OutputFormat;
-  vault: VaultFlags;
-  install: InstallOptions;
-}
 
 interface InstallFlags {
   version?: string;

@@ -1,10 +1,11 @@
 /**
- * What a run has done so far, kept per Context for the error boundary: the
+ * What a run has done so far, kept per Context (any object that stands for the run) for the error boundary: the
  * steps that completed (across every plan a command executes) and whether the
  * command already wrote its JSON report to stdout. `-o json` failures print
  * these instead of nothing (see cli/run.ts).
  */
-import type { Context } from './context.js';
+/** The run a record belongs to: the Context object of the command. */
+type Context = object;
 
 /** One completed step of a plan. */
 export interface CompletedStep {

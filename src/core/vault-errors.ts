@@ -5,7 +5,7 @@
  * sent, and VaultClient scrubs every error it throws (undici quotes refused
  * header values; a proxy may echo what it was sent).
  */
-import { EdgectlError, type ErrorDetails, type ErrorKind } from '../../core/errors.js';
+import { EdgectlError, type ErrorDetails, type ErrorKind } from './errors.js';
 
 export type VaultErrorReason =
   | 'unreachable'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../core/errors.js';
-import { type RequestInfo, VAULT_REASON_KINDS, VaultError, isTlsFailure, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from './errors.js';
+import { EXIT_CODES } from './errors.js';
+import { type RequestInfo, VAULT_REASON_KINDS, VaultError, isTlsFailure, serverErrors, vaultErrorFromNetwork, vaultErrorFromResponse } from './vault-errors.js';
 
 const req: RequestInfo = { method: 'GET', path: 'kv/data/rke2/rke2-abc12345', capability: 'read', address: 'https://vault:8200', namespace: undefined };
 

@@ -1,9 +1,9 @@
 /** Malformed credentials, addresses with userinfo and namespace paths are refused locally, never echoed. */
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
-import { EdgectlError } from '../../core/errors.js';
-import { namespaceProblem, resolveVaultConfig } from './config.js';
+import type { Env } from './ports.js';
+import type { VaultFlags } from './command-options.js';
+import { EdgectlError } from './errors.js';
+import { namespaceProblem, resolveVaultConfig } from './vault-config.js';
 
 const errorOf = (env: Env, flags: VaultFlags = {}): EdgectlError => {
   try {

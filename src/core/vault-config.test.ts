@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
-import { EdgectlError } from '../../core/errors.js';
-import { type VaultConfig, isLoopbackHost, parseDurationMs, parseGoBool, resolveVaultConfig } from './config.js';
+import type { Env } from './ports.js';
+import type { VaultFlags } from './command-options.js';
+import { EdgectlError } from './errors.js';
+import { type VaultConfig, isLoopbackHost, parseDurationMs, parseGoBool, resolveVaultConfig } from './vault-config.js';
 
 const HOME = '/home/op';
 const resolve = (env: Env, flags: VaultFlags = {}): VaultConfig | undefined => resolveVaultConfig(env, flags, HOME);

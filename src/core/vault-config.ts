@@ -4,12 +4,12 @@
  * edgectl's flags overriding. Pure: files named here (token file, CA, secret
  * ID file) are only read when the client uses them.
  */
-import type { Env, Ui } from '../../app/context.js';
-import type { VaultFlags } from '../../cli/options.js';
-import { credentialProblem } from '../../core/credential.js';
-import { EdgectlError } from '../../core/errors.js';
-import { Secret } from '../../core/secret.js';
-import { DEFAULT_KV_MOUNT, mountProblem } from '../../core/vault-layout.js';
+import type { Env, Ui } from './ports.js';
+import type { VaultFlags } from './command-options.js';
+import { credentialProblem } from './credential.js';
+import { EdgectlError } from './errors.js';
+import { Secret } from './secret.js';
+import { DEFAULT_KV_MOUNT, mountProblem } from './vault-layout.js';
 
 export interface VaultTlsSettings {
   /** PEM file of CA certificates to trust instead of the system store (VAULT_CACERT) */
