@@ -127,9 +127,8 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
         await ctx.host.verifyServerCa(server, caHash);
       },
       run: async (gate) => {
-        // a read, not a change: the preflight made it (in --dry-run too); a real run checks again right before the join
+        // a read, not a change: the preflight made it, before anything changed (in --dry-run too)
         gate.note(`GET ${server}/cacerts and compare its sha256 with the token's CA hash`);
-        if (!gate.dryRun) await ctx.host.verifyServerCa(server, caHash);
       },
     });
   }
