@@ -536,7 +536,8 @@ on_signal() {
 setup_events() {
   [ "${EDGECTL_CHANGE_EVENTS:-}" != 1 ] || CHANGE_EVENTS=1
   if [ "${EDGECTL_EVENTS:-}" = stderr ]; then
-    EVENTS_FD=2
+    # a copy of stderr: emit silences its own errors on fd 2, and children get neither
+    exec {EVENTS_FD}>&2
     EVENTS_PREFIX=$'@edgectl-event\t'
     return 0
   fi
@@ -1170,10 +1171,10 @@ installer_env_desc() {
 }
 
 # close_events_fd keeps the events descriptor (and the events settings) away from child
-# programs (call in a subshell); stderr stays open when it is the events channel.
+# programs (call in a subshell).
 close_events_fd() {
   unset EDGECTL_EVENTS_FD EDGECTL_EVENTS EDGECTL_CHANGE_EVENTS
-  if [ -n "$EVENTS_FD" ] && [ "$EVENTS_FD" -ge 3 ]; then
+  if [ -n "$EVENTS_FD" ]; then
     eval "exec $EVENTS_FD>&-"
   fi
 }
