@@ -76,6 +76,12 @@
 #                          (verify, install, configure, start, wait-ready, upgrade, uninstall,
 #                          token).
 #                          Messages never contain secrets. Unset or closed: human logs only.
+#   EDGECTL_EVENTS=stderr  write the events to stderr instead, each line prefixed
+#                          "@edgectl-event<TAB>" (for transports with only stdin, stdout and
+#                          stderr, such as SSH); EDGECTL_EVENTS_FD is then ignored.
+#   EDGECTL_CHANGE_EVENTS=1  also one event "change<TAB>STEP<TAB>DESCRIPTION" before each change
+#                          the run makes; DESCRIPTION is its --dry-run line without
+#                          "dry-run: would " (and without a trailing ':').
 #   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5). Meant for tests.
 #   INSTALL_RKE2_*, RKE2_* are removed from the installer's environment; only
 #                          INSTALL_RKE2_TYPE, INSTALL_RKE2_VERSION, INSTALL_RKE2_CHANNEL and
@@ -326,6 +332,8 @@ Run 'rke2.sh COMMAND --help' for the options of a command.
 
 Environment:
   EDGECTL_EVENTS_FD      open file descriptor (>= 3) for progress events: TYPE<TAB>STEP<TAB>MESSAGE
+  EDGECTL_EVENTS=stderr  progress events on stderr instead, prefixed "@edgectl-event<TAB>"
+  EDGECTL_CHANGE_EVENTS=1  add a "change" event before each change the run makes
   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5; for tests)
 
 Exit codes:
