@@ -76,6 +76,12 @@
 #                          (verify, install, configure, start, wait-ready, upgrade, uninstall,
 #                          token).
 #                          Messages never contain secrets. Unset or closed: human logs only.
+#   EDGECTL_EVENTS=stderr  write the events to stderr instead, each line prefixed
+#                          "@edgectl-event<TAB>" (for transports with only stdin, stdout and
+#                          stderr, such as SSH); EDGECTL_EVENTS_FD is then ignored.
+#   EDGECTL_CHANGE_EVENTS=1  also one event "change<TAB>STEP<TAB>DESCRIPTION" before each change
+#                          the run makes; DESCRIPTION is its --dry-run line without
+#                          "dry-run: would " (and without a trailing ':').
 #   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5). Meant for tests.
 #   INSTALL_RKE2_*, RKE2_* are removed from the installer's environment; only
 #                          INSTALL_RKE2_TYPE, INSTALL_RKE2_VERSION, INSTALL_RKE2_CHANNEL and
@@ -127,6 +133,9 @@ COMMAND=""
 CURRENT_STEP=verify
 FAIL_EMITTED=""
 EVENTS_FD=""
+EVENTS_PREFIX=""
+CHANGE_EVENTS=""
+CHANGES=0
 TMP_DIR=""
 POLL_INTERVAL=5
 ARCH=""
@@ -161,7 +170,8 @@ INSTALLER_DESC=""
 
 # --- logging and events -----------------------------------------------------
 
-# emit writes one progress event to EDGECTL_EVENTS_FD when it is open.
+# emit writes one progress event to the events channel (EDGECTL_EVENTS_FD, or stderr with
+# EVENTS_PREFIX when EDGECTL_EVENTS=stderr) when there is one.
 emit() {
   [ -n "$EVENTS_FD" ] || return 0
   local type="$1" step="$2" msg="$3"
@@ -169,7 +179,7 @@ emit() {
   msg=${msg//$'\n'/ }
   # A closed reader must not kill the script with SIGPIPE: write in a subshell
   # that ignores it, and stop emitting on the first failed write.
-  if ! ( trap '' PIPE; printf '%s\t%s\t%s\n' "$type" "$step" "$msg" >&"$EVENTS_FD" ) 2>/dev/null; then
+  if ! ( trap '' PIPE; printf '%s%s\t%s\t%s\n' "$EVENTS_PREFIX" "$type" "$step" "$msg" >&"$EVENTS_FD" ) 2>/dev/null; then
     EVENTS_FD=""
   fi
 }
@@ -205,21 +215,40 @@ usage_error() {
   fatal 2 "$* (see: $hint)"
 }
 
+# silent_in_dry_run STEP: a dry run reports only its checks (verify) as it goes; the steps
+# that change the host are reported once, skipped, by dry_run_skipped.
+silent_in_dry_run() {
+  [ -n "$OPT_DRY_RUN" ] && [ "$1" != verify ]
+}
+
 step_start() {
   CURRENT_STEP=$1
+  if silent_in_dry_run "$1"; then return 0; fi
   info "$2"
   emit start "$1" "$2"
 }
 
 step_done() {
+  if silent_in_dry_run "$1"; then return 0; fi
   info "$2"
   emit "done" "$1" "$2"
 }
 
 step_skip() {
   CURRENT_STEP=$1
+  if silent_in_dry_run "$1"; then return 0; fi
   info "$2"
   emit skip "$1" "$2"
+}
+
+# dry_run_skipped STEP...: at the end of a dry run, one skip event per step it did not run.
+dry_run_skipped() {
+  local step
+  [ -n "$OPT_DRY_RUN" ] || return 0
+  for step in "$@"; do
+    info "dry-run: nothing changed ($step)"
+    emit skip "$step" "dry-run: nothing changed"
+  done
 }
 
 # note logs for humans and as an info event.
@@ -228,9 +257,56 @@ note() {
   emit info "$CURRENT_STEP" "$*"
 }
 
-# plan prints one line of a dry-run plan on stdout (the plan is the command's data).
+# plan prints one line of a dry-run plan on stdout (the plan is the command's data); with
+# --json the plan is printed as one JSON object instead, so the lines are left out.
 plan() {
+  [ -z "$OPT_JSON" ] || return 0
   printf 'dry-run: %s\n' "$*"
+}
+
+# --- the change gate -----------------------------------------------------------------
+
+# change [--show FN ARG] STEP DESCRIPTION CMD [ARGS...]: the one gate every change to the host
+# passes through, so a dry run prints exactly the changes a real run makes, from the same code
+# path. Dry run: print "dry-run: would DESCRIPTION" (followed by ':' and the lines FN ARG
+# prints, with --show) and run nothing. Real run: report the change (a change event of STEP,
+# with EDGECTL_CHANGE_EVENTS=1), then run CMD in STEP; change returns CMD's status. CHANGES
+# counts the changes made (in a dry run, planned). DESCRIPTION is shown and logged: never a secret.
+change() {
+  local show="" show_arg=""
+  if [ "$1" = --show ]; then
+    show=$2
+    show_arg=$3
+    shift 3
+  fi
+  local step=$1 desc=$2
+  shift 2
+  CHANGES=$((CHANGES + 1))
+  if [ -n "$OPT_DRY_RUN" ]; then
+    if [ -n "$show" ]; then
+      plan "would $desc:"
+      [ -n "$OPT_JSON" ] || "$show" "$show_arg"
+    else
+      plan "would $desc"
+    fi
+    return 0
+  fi
+  CURRENT_STEP=$step
+  [ -z "$CHANGE_EVENTS" ] || emit change "$step" "$desc"
+  "$@"
+}
+
+# keep DESCRIPTION [CMD [ARGS...]]: something the run leaves as it is. Dry run: print
+# "dry-run: would DESCRIPTION". Real run: run CMD when given (a check that only makes sense
+# for real, such as waiting for a service that is left running), else nothing.
+keep() {
+  local desc=$1
+  shift
+  if [ -n "$OPT_DRY_RUN" ]; then
+    plan "would $desc"
+    return 0
+  fi
+  [ "$#" -eq 0 ] || "$@"
 }
 
 # --- help -------------------------------------------------------------------
@@ -256,6 +332,8 @@ Run 'rke2.sh COMMAND --help' for the options of a command.
 
 Environment:
   EDGECTL_EVENTS_FD      open file descriptor (>= 3) for progress events: TYPE<TAB>STEP<TAB>MESSAGE
+  EDGECTL_EVENTS=stderr  progress events on stderr instead, prefixed "@edgectl-event<TAB>"
+  EDGECTL_CHANGE_EVENTS=1  add a "change" event before each change the run makes
   RKE2_SH_POLL_INTERVAL  seconds between readiness checks (default 5; for tests)
 
 Exit codes:
@@ -460,8 +538,17 @@ on_signal() {
   fatal "$2" "interrupted by SIG$1"
 }
 
-# setup_events uses EDGECTL_EVENTS_FD only when it names an open descriptor >= 3.
+# setup_events picks the events channel: stderr with a fixed prefix when EDGECTL_EVENTS=stderr
+# (for transports with only stdin, stdout and stderr, such as SSH), else EDGECTL_EVENTS_FD when
+# it names an open descriptor >= 3. EDGECTL_CHANGE_EVENTS=1 adds a change event per change.
 setup_events() {
+  [ "${EDGECTL_CHANGE_EVENTS:-}" != 1 ] || CHANGE_EVENTS=1
+  if [ "${EDGECTL_EVENTS:-}" = stderr ]; then
+    # a copy of stderr: emit silences its own errors on fd 2, and children get neither
+    exec {EVENTS_FD}>&2
+    EVENTS_PREFIX=$'@edgectl-event\t'
+    return 0
+  fi
   local fd="${EDGECTL_EVENTS_FD:-}"
   [ -n "$fd" ] || return 0
   if [[ $fd =~ ^[0-9]+$ ]] && [ "$fd" -ge 3 ] && { true >&"$fd"; } 2>/dev/null; then
@@ -985,17 +1072,6 @@ append_extra_config() {
   } >>"$out"
 }
 
-# state_hash fingerprints what a restart depends on: drop-in, token file, installed version.
-state_hash() {
-  {
-    printf 'dropin:'
-    [ -f "$DROPIN_FILE" ] && cat "$DROPIN_FILE"
-    printf '\ntoken:'
-    [ -f "$TOKEN_FILE" ] && cat "$TOKEN_FILE"
-    printf '\nversion:%s\n' "$(installed_version)"
-  } | sha256sum | awk '{ print $1 }'
-}
-
 # install_file SRC DEST MODE: atomic replace in DEST's directory; no-op when identical.
 install_file() {
   local src=$1 dest=$2 mode=$3 tmp
@@ -1010,24 +1086,18 @@ install_file() {
   mv -f "$tmp" "$dest"
 }
 
-# write_config writes the token file and the drop-in (the token is written before the drop-in
-# that references it, so a crash never leaves a drop-in pointing at a missing file).
-write_config() {
-  local rendered=$1
-  if [ -n "$TOKEN_VALUE" ]; then
-    (umask 077 && printf '%s\n' "$TOKEN_VALUE" >"$TMP_DIR/token")
-    install_file "$TMP_DIR/token" "$TOKEN_FILE" 600
-  fi
-  install_file "$rendered" "$DROPIN_FILE" 600
-  if [ -z "$TOKEN_VALUE" ] && [ -e "$TOKEN_FILE" ]; then
-    rm -f "$TOKEN_FILE"
-  fi
+# write_token_file puts TOKEN_VALUE in $TOKEN_FILE (0600, atomic).
+write_token_file() {
+  (umask 077 && printf '%s\n' "$TOKEN_VALUE" >"$TMP_DIR/token")
+  install_file "$TMP_DIR/token" "$TOKEN_FILE" 600
 }
 
-# token_change prints what write_config would do to the token file: write, remove or nothing.
+# token_change prints what configuring does to the token file: write (missing, another token or
+# another mode), remove (no token given) or nothing.
 token_change() {
   if [ -n "$TOKEN_VALUE" ]; then
-    if [ ! -f "$TOKEN_FILE" ] || [ "$(cat "$TOKEN_FILE")" != "$TOKEN_VALUE" ]; then
+    if [ ! -f "$TOKEN_FILE" ] || [ "$(cat "$TOKEN_FILE")" != "$TOKEN_VALUE" ] \
+      || [ "$(stat -c '%a' "$TOKEN_FILE")" != 600 ]; then
       echo write
     fi
   elif [ -e "$TOKEN_FILE" ]; then
@@ -1035,10 +1105,37 @@ token_change() {
   fi
 }
 
-# config_differs RENDERED: write_config would change the drop-in or the token file.
-config_differs() {
-  [ -n "$(token_change)" ] && return 0
-  ! { [ -f "$DROPIN_FILE" ] && cmp -s "$1" "$DROPIN_FILE"; }
+# dropin_differs RENDERED: the drop-in is missing, or has other content or another mode.
+dropin_differs() {
+  ! { [ -f "$DROPIN_FILE" ] && cmp -s "$1" "$DROPIN_FILE" && [ "$(stat -c '%a' "$DROPIN_FILE")" = 600 ]; }
+}
+
+# The node's configuration changes record the pending restart before they write, so a crash
+# in between still gets its restart from the next run. The token file is written before the
+# drop-in that references it and removed after the drop-in that no longer does, so a crash
+# never leaves a drop-in pointing at a missing file.
+write_node_token() {
+  mark_restart_pending
+  write_token_file
+}
+
+write_node_dropin() {
+  mark_restart_pending
+  install_file "$1" "$DROPIN_FILE" 600
+}
+
+remove_node_token() {
+  mark_restart_pending
+  rm -f "$TOKEN_FILE"
+}
+
+# show_dropin RENDERED prints the drop-in's own lines for the plan; an appended --config-file
+# is shown by path and sha256 only, never its content.
+show_dropin() {
+  sed -n '/^# --- extra configuration from --config-file ---$/q;s/^/  | /p' "$1"
+  if [ -n "$OPT_CONFIG_FILE" ]; then
+    plan "  + the content of $OPT_CONFIG_FILE (sha256 $(sha256sum <"$OPT_CONFIG_FILE" | awk '{ print $1 }'), $(wc -c <"$OPT_CONFIG_FILE") bytes; not shown)"
+  fi
 }
 
 # The restart marker is written before a change the running service must pick up and removed
@@ -1081,12 +1178,25 @@ installer_env_desc() {
   printf '%s\n' "$desc"
 }
 
-# close_events_fd keeps the events descriptor away from child programs (call in a subshell).
+# close_events_fd keeps the events descriptor (and the events settings) away from child
+# programs (call in a subshell).
 close_events_fd() {
-  unset EDGECTL_EVENTS_FD
+  unset EDGECTL_EVENTS_FD EDGECTL_EVENTS EDGECTL_CHANGE_EVENTS
   if [ -n "$EVENTS_FD" ]; then
     eval "exec $EVENTS_FD>&-"
   fi
+}
+
+# run_systemctl ARGS...: systemctl without the events descriptor, and with its output in a temp
+# file that is copied to stderr afterwards, so that nothing it leaves running (a service
+# started by a service manager that hands its descriptors on) keeps the script's stdout, stderr
+# or events descriptor open after the script has exited: a reader waiting for the end of those
+# streams gets it when the script exits.
+run_systemctl() {
+  local out=$TMP_DIR/systemctl.out status=0
+  (close_events_fd && exec systemctl "$@") </dev/null >"$out" 2>&1 || status=$?
+  cat "$out" >&2
+  return "$status"
 }
 
 # --- service and readiness ------------------------------------------------------
@@ -1179,71 +1289,98 @@ cmd_node() {
   fi
   step_done verify "inputs valid"
 
-  if [ -n "$OPT_DRY_RUN" ]; then
-    dry_run_node "$role" "$rendered" "$need_install" "$current"
-    return 0
-  fi
-  [ -z "$need_install" ] || fetch_installer
-
-  local before after
-  before=$(state_hash)
-
   if [ -n "$need_install" ]; then
-    step_start install "installing RKE2 with $INSTALLER_DESC ($(installer_env_desc "$role" "$OPT_VERSION"))"
-    run_installer "$role" "$OPT_VERSION"
-    step_done install "installed RKE2 $(installed_version)"
+    change install "install RKE2 with $INSTALLER_DESC ($(installer_env_desc "$role" "$OPT_VERSION"))" \
+      install_rke2 "$role" "$OPT_VERSION"
   else
+    keep "keep RKE2 $current"
     step_skip install "RKE2 $current is already installed"
   fi
-
-  step_start configure "writing $DROPIN_FILE"
-  if config_differs "$rendered"; then
-    mark_restart_pending
+  configure_node "$rendered"
+  start_service "$role"
+  if [ "$role" = server ] && [ -z "$OPT_NO_START" ] && [ -z "$OPT_DRY_RUN" ]; then
+    info "the cluster join token is in $SERVER_TOKEN_FILE (readable by root only)"
   fi
-  mkdir -p "$DROPIN_DIR"
-  write_config "$rendered"
-  after=$(state_hash)
-  if [ "$before" = "$after" ]; then
+  dry_run_skipped install configure start
+}
+
+# install_rke2 ROLE VERSION: fetch and run the installer; a new binary needs a (re)start.
+install_rke2() {
+  local role=$1 version=$2
+  fetch_installer
+  step_start install "installing RKE2 with $INSTALLER_DESC ($(installer_env_desc "$role" "$version"))"
+  run_installer "$role" "$version"
+  mark_restart_pending
+  step_done install "installed RKE2 $(installed_version)"
+}
+
+# configure_node RENDERED: the token file and the drop-in, each written only when it differs.
+configure_node() {
+  local rendered=$1 token
+  step_start configure "writing $DROPIN_FILE"
+  token=$(token_change)
+  if [ "$token" = write ]; then
+    change configure "write $TOKEN_FILE (mode 0600; token not shown)" write_node_token
+  elif [ -n "$TOKEN_VALUE" ]; then
+    keep "keep $TOKEN_FILE"
+  fi
+  if dropin_differs "$rendered"; then
+    change --show show_dropin "$rendered" configure "write $DROPIN_FILE (mode 0600)" write_node_dropin "$rendered"
+  else
+    keep "keep $DROPIN_FILE"
+  fi
+  if [ "$token" = remove ]; then
+    change configure "remove $TOKEN_FILE" remove_node_token
+  fi
+  if [ "$CHANGES" -eq 0 ]; then
     step_done configure "configuration unchanged"
   else
-    mark_restart_pending
     step_done configure "configuration written"
-  fi
-
-  start_service "$role"
-  if [ "$role" = server ] && [ -z "$OPT_NO_START" ]; then
-    info "the cluster join token is in $SERVER_TOKEN_FILE (readable by root only)"
   fi
 }
 
 # start_service ROLE: enable, then start, restart once for a pending change, or leave alone.
 start_service() {
-  local role=$1 unit="rke2-$1"
+  local role=$1 unit="rke2-$1" changed=""
   CURRENT_STEP=start
+  if [ "$CHANGES" -gt 0 ] || restart_pending; then
+    changed=1
+  fi
   if ! unit_enabled "$unit"; then
-    step_start start "enabling $unit"
-    systemctl enable "$unit.service" >&2 || fatal 5 "could not enable $unit"
-    step_done start "$unit enabled"
+    change start "enable $unit" enable_unit "$unit"
   fi
   if [ -n "$OPT_NO_START" ]; then
-    if unit_active "$unit" && restart_pending; then
+    if unit_active "$unit" && [ -n "$changed" ]; then
       warn "$unit is running with the old configuration; --no-start given, so the next run restarts it"
     fi
+    keep "not start $unit (--no-start)"
     step_skip start "--no-start: $unit not started"
     return 0
   fi
-  if unit_active "$unit"; then
-    if restart_pending; then
-      restart_unit "$role" "configuration changed"
-      return 0
-    fi
-    step_skip start "$unit is running and nothing changed"
+  if ! unit_active "$unit"; then
+    change start "start $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness" start_unit "$role"
+  elif [ -n "$changed" ]; then
+    change start "restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness" restart_unit "$role" "configuration changed"
   else
-    step_start start "starting $unit"
-    systemctl start --no-block "$unit.service" >&2 || fatal 5 "could not start $unit"
-    rm -f "$RESTART_MARKER"
-    step_done start "$unit started"
+    step_skip start "$unit is running and nothing changed"
+    keep "leave $unit running (nothing changed)" wait_ready "$role" "$OPT_WAIT_TIMEOUT"
   fi
+}
+
+# enable_unit UNIT: systemctl enable, exit 5 when it fails.
+enable_unit() {
+  step_start start "enabling $1"
+  run_systemctl enable "$1.service" || fatal 5 "could not enable $1"
+  step_done start "$1 enabled"
+}
+
+# start_unit ROLE: start the stopped service (this applies any pending change), then the wait.
+start_unit() {
+  local role=$1 unit="rke2-$1"
+  step_start start "starting $unit"
+  run_systemctl start --no-block "$unit.service" || fatal 5 "could not start $unit"
+  rm -f "$RESTART_MARKER"
+  step_done start "$unit started"
   wait_ready "$role" "$OPT_WAIT_TIMEOUT"
 }
 
@@ -1251,54 +1388,10 @@ start_service() {
 restart_unit() {
   local role=$1 unit="rke2-$1"
   step_start start "restarting $unit ($2)"
-  systemctl restart --no-block "$unit.service" >&2 || fatal 5 "could not restart $unit"
+  run_systemctl restart --no-block "$unit.service" || fatal 5 "could not restart $unit"
   rm -f "$RESTART_MARKER"
   step_done start "$unit restarted"
   wait_ready "$role" "$OPT_WAIT_TIMEOUT"
-}
-
-dry_run_node() {
-  local role=$1 rendered=$2 need_install=$3 current=$4 unit="rke2-$1"
-  if [ -n "$need_install" ]; then
-    plan "would install RKE2 with $INSTALLER_DESC ($(installer_env_desc "$role" "$OPT_VERSION"))"
-  else
-    plan "would keep RKE2 $current"
-  fi
-  local changed=""
-  case "$(token_change)" in
-    write) plan "would write $TOKEN_FILE (mode 0600; token not shown)" ;;
-    remove) plan "would remove $TOKEN_FILE" ;;
-    *) [ -z "$TOKEN_VALUE" ] || plan "would keep $TOKEN_FILE" ;;
-  esac
-  if [ -f "$DROPIN_FILE" ] && cmp -s "$rendered" "$DROPIN_FILE"; then
-    plan "would keep $DROPIN_FILE"
-  else
-    plan "would write $DROPIN_FILE (mode 0600):"
-    # the drop-in's own lines; an appended --config-file is shown by path and sha256 only
-    sed -n '/^# --- extra configuration from --config-file ---$/q;s/^/  | /p' "$rendered"
-    if [ -n "$OPT_CONFIG_FILE" ]; then
-      plan "  + the content of $OPT_CONFIG_FILE (sha256 $(sha256sum <"$OPT_CONFIG_FILE" | awk '{ print $1 }'), $(wc -c <"$OPT_CONFIG_FILE") bytes; not shown)"
-    fi
-  fi
-  if config_differs "$rendered" || restart_pending; then
-    changed=1
-  fi
-  [ -z "$need_install" ] || changed=1
-  unit_enabled "$unit" || plan "would enable $unit"
-  if [ -n "$OPT_NO_START" ]; then
-    plan "would not start $unit (--no-start)"
-  elif unit_active "$unit"; then
-    if [ -n "$changed" ]; then
-      plan "would restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness"
-    else
-      plan "would leave $unit running (nothing changed)"
-    fi
-  else
-    plan "would start $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness"
-  fi
-  step_skip install "dry-run: nothing changed"
-  step_skip configure "dry-run: nothing changed"
-  step_skip start "dry-run: nothing changed"
 }
 
 # resolve_channel sets CHANNEL_VERSION to the version the channel URL redirects to
@@ -1374,70 +1467,61 @@ cmd_upgrade() {
   [ "$role" != none ] || install_role=server
   [ "$role" = none ] || ! unit_active "$unit" || active=1
   if [ "$cmp" = 0 ] && [ -z "$OPT_FORCE" ]; then
+    step_skip upgrade "RKE2 is already at $target"
     if [ -n "$active" ] && restart_pending; then
       # an earlier run installed this version but did not get to restart
-      if [ -n "$OPT_DRY_RUN" ]; then
-        if [ -n "$OPT_JSON" ]; then
-          upgrade_plan_json restart 1
-        else
-          plan "would restart $unit (RKE2 $target is installed, its restart is pending)"
-        fi
-        return 0
-      fi
-      step_skip upgrade "RKE2 is already at $target"
-      restart_unit "$role" "pending restart"
-      return 0
+      change start "restart $unit (RKE2 $target is installed, its restart is pending)" \
+        restart_unit "$role" "pending restart"
+      upgrade_dry_run_finished restart 1
+    else
+      keep "keep RKE2 $current (already at $target)"
+      upgrade_dry_run_finished keep ""
     fi
-    if [ -n "$OPT_DRY_RUN" ]; then
-      if [ -n "$OPT_JSON" ]; then
-        upgrade_plan_json keep ""
-      else
-        plan "would keep RKE2 $current (already at $target)"
-      fi
-    fi
-    step_skip upgrade "RKE2 is already at $target"
     return 0
   fi
   if [ "$cmp" = -1 ] && [ -z "$OPT_FORCE" ]; then
     fatal 3 "refusing to downgrade RKE2 from $current to $target (use --force to allow)"
   fi
-
-  if [ -n "$OPT_DRY_RUN" ]; then
-    if [ -n "$OPT_JSON" ]; then
-      local action=upgrade
-      [ "$cmp" != -1 ] || action=downgrade
-      [ "$cmp" != 0 ] || action=reinstall
-      upgrade_plan_json "$action" "$active"
-    else
-      plan "would install RKE2 $target over $current with $INSTALLER_DESC ($(installer_env_desc "$install_role" "$target"))"
-      if [ -n "$active" ]; then
-        plan "would restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness"
-      else
-        plan "would not restart anything (no RKE2 service is running)"
-      fi
-    fi
-    emit skip upgrade "dry-run"
-    return 0
+  change upgrade "install RKE2 $target over $current with $INSTALLER_DESC ($(installer_env_desc "$install_role" "$target"))" \
+    upgrade_rke2 "$install_role" "$current" "$target" "$active"
+  if [ -n "$active" ]; then
+    change start "restart $unit and wait up to ${OPT_WAIT_TIMEOUT}s for readiness" restart_unit "$role" "new version"
+  else
+    keep "not restart anything (no RKE2 service is running)"
+    step_skip start "no RKE2 service is running; nothing to restart"
   fi
+  local action=upgrade
+  [ "$cmp" != -1 ] || action=downgrade
+  [ "$cmp" != 0 ] || action=reinstall
+  upgrade_dry_run_finished "$action" "$active"
+}
+
+# upgrade_rke2 ROLE CURRENT TARGET ACTIVE: reinstall at TARGET; a running service (ACTIVE set)
+# gets its restart recorded first, so a run that dies after the install still restarts it.
+upgrade_rke2() {
+  local role=$1 current=$2 target=$3 active=$4 now
   fetch_installer
   step_start upgrade "upgrading RKE2 from $current to $target"
   [ -z "$active" ] || mark_restart_pending
-  run_installer "$install_role" "$target"
-  local now
+  run_installer "$role" "$target"
   now=$(installed_version)
   [ "$now" = "$target" ] || fatal 4 "installer finished but RKE2 reports '${now:-nothing}', expected $target"
   step_done upgrade "RKE2 is now $target"
-  if [ -n "$active" ]; then
-    restart_unit "$role" "new version"
-  else
-    step_skip start "no RKE2 service is running; nothing to restart"
-  fi
+}
+
+# upgrade_dry_run_finished ACTION RESTART: the end of an upgrade dry run: the JSON plan with
+# --json, and the skip event of the upgrade step.
+upgrade_dry_run_finished() {
+  [ -n "$OPT_DRY_RUN" ] || return 0
+  [ -z "$OPT_JSON" ] || upgrade_plan_json "$1" "$2"
+  dry_run_skipped upgrade
 }
 
 # confirm asks on the terminal; declined → exit 7.
 confirm_uninstall() {
   local answer=""
-  [ -z "$OPT_YES" ] || return 0
+  # a dry run changes nothing, so there is nothing to confirm
+  [ -z "$OPT_YES" ] && [ -z "$OPT_DRY_RUN" ] || return 0
   [ -t 0 ] || usage_error "uninstall needs --yes when stdin is not a terminal"
   printf 'This stops RKE2 and deletes it with its data (/var/lib/rancher/rke2, /etc/rancher/rke2).\nUninstall RKE2 from this host? [y/N] ' >&2
   IFS= read -r answer || true
@@ -1462,33 +1546,45 @@ cmd_uninstall() {
   else
     step_done verify "RKE2 is not installed"
   fi
-  if [ -n "$OPT_DRY_RUN" ]; then
-    if [ -n "$uninstaller" ]; then
-      plan "would run $uninstaller"
-    else
-      plan "would not run an uninstaller (RKE2 is not installed)"
-    fi
-    local f
-    for f in "$DROPIN_FILE" "$TOKEN_FILE"; do
-      [ ! -e "$f" ] || plan "would remove $f"
-    done
-    emit skip uninstall "dry-run"
-    return 0
-  fi
-  if [ -z "$uninstaller" ] && [ ! -e "$DROPIN_FILE" ] && [ ! -e "$TOKEN_FILE" ]; then
+  # the files to remove are decided before the uninstaller runs (it may remove some of them),
+  # so the plan and the real run name the same changes
+  local f
+  local -a files=()
+  for f in "$DROPIN_FILE" "$TOKEN_FILE"; do
+    [ ! -e "$f" ] || files+=("$f")
+  done
+  if [ -z "$uninstaller" ] && [ "${#files[@]}" -eq 0 ]; then
+    keep "not run an uninstaller (RKE2 is not installed)"
     step_skip uninstall "nothing to uninstall"
+    dry_run_skipped uninstall
     return 0
   fi
   confirm_uninstall
   if [ -n "$uninstaller" ]; then
-    step_start uninstall "running $uninstaller"
-    (close_events_fd && exec "$uninstaller") </dev/null >&2 || fatal 4 "$uninstaller failed"
+    change uninstall "run $uninstaller" run_uninstaller "$uninstaller"
   else
+    keep "not run an uninstaller (RKE2 is not installed)"
     step_start uninstall "RKE2 is not installed; removing this script's files only"
   fi
-  rm -f "$DROPIN_FILE" "$TOKEN_FILE" "$RESTART_MARKER"
-  rmdir "$DROPIN_DIR" 2>/dev/null || true
+  [ ! -e "$RESTART_MARKER" ] || files+=("$RESTART_MARKER")
+  for f in ${files[@]+"${files[@]}"}; do
+    change uninstall "remove $f" remove_script_file "$f"
+  done
   step_done uninstall "RKE2 uninstalled"
+  dry_run_skipped uninstall
+}
+
+# remove_script_file PATH removes a file this script wrote, and the drop-in directory with the
+# drop-in when nothing else is left in it.
+remove_script_file() {
+  rm -f "$1"
+  [ "$1" != "$DROPIN_FILE" ] || rmdir "$DROPIN_DIR" 2>/dev/null || true
+}
+
+# run_uninstaller PATH: RKE2's own uninstaller, without the events descriptor; exit 4 when it fails.
+run_uninstaller() {
+  step_start uninstall "running $1"
+  (close_events_fd && exec "$1") </dev/null >&2 || fatal 4 "$1 failed"
 }
 
 json_str() {
@@ -1655,36 +1751,31 @@ render_dropin_with_token_file() {
   fi
 }
 
-# adopt_token ROLE: put TOKEN_VALUE in $TOKEN_FILE (0600, atomic) and reference it from the drop-in
-# (token file first, so the drop-in never points at a missing file). Never restarts: the service
-# uses the token from its next start. Sets TOKEN_ADOPTED when something changed.
+# adopt_token ROLE [new]: put TOKEN_VALUE in $TOKEN_FILE (0600, atomic) and reference it from the
+# drop-in (token file first, so the drop-in never points at a missing file). "new": the token is
+# a fresh one (a rotation's), so it is written whatever the file holds now; a dry run of a
+# rotation does not know it yet. Never restarts: the service uses the token from its next start.
+# Sets TOKEN_ADOPTED when something changed.
 TOKEN_ADOPTED=""
 adopt_token() {
-  local role=$1
+  local role=$1 fresh=${2:-}
   TOKEN_ADOPTED=""
-  if [ "$(token_change)" = write ]; then
-    (umask 077 && printf '%s\n' "$TOKEN_VALUE" >"$TMP_DIR/token")
-    install_file "$TMP_DIR/token" "$TOKEN_FILE" 600
+  if [ -n "$fresh" ] || [ "$(token_change)" = write ]; then
+    change token "write $TOKEN_FILE (mode 0600; token not shown)" write_token_file
     TOKEN_ADOPTED=1
+  else
+    keep "keep $TOKEN_FILE (already holds this token)"
   fi
   if [ "$(dropin_token_file_state)" = none ]; then
-    render_dropin_with_token_file "$role" >"$TMP_DIR/dropin"
-    mkdir -p "$DROPIN_DIR"
-    install_file "$TMP_DIR/dropin" "$DROPIN_FILE" 600
+    change token "add 'token-file: \"$TOKEN_FILE\"' to $DROPIN_FILE" add_dropin_token_file "$role"
     TOKEN_ADOPTED=1
   fi
 }
 
-# plan_adopt_token: the dry-run lines for adopt_token.
-plan_adopt_token() {
-  if [ "$(token_change)" = write ]; then
-    plan "would write $TOKEN_FILE (mode 0600; token not shown)"
-  else
-    plan "would keep $TOKEN_FILE (already holds this token)"
-  fi
-  if [ "$(dropin_token_file_state)" = none ]; then
-    plan "would add 'token-file: \"$TOKEN_FILE\"' to $DROPIN_FILE"
-  fi
+# add_dropin_token_file ROLE: the drop-in, with the line that references $TOKEN_FILE added.
+add_dropin_token_file() {
+  render_dropin_with_token_file "$1" >"$TMP_DIR/dropin"
+  install_file "$TMP_DIR/dropin" "$DROPIN_FILE" 600
 }
 
 # verify_dropin_token_file: the drop-in must not point token-file elsewhere (someone edited it).
@@ -1727,14 +1818,17 @@ cmd_token_rotate() {
   warn_operator_token
   step_done verify "RKE2 $version server is ready"
 
-  if [ -n "$OPT_DRY_RUN" ]; then
-    plan "would run $RKE2_BIN token rotate (no token on its command line: RKE2 reads the current one from $SERVER_TOKEN_FILE and generates the new one)"
-    plan "would write the new token to $TOKEN_FILE (mode 0600; token not shown) and reference it from $DROPIN_FILE"
-    plan "would not restart rke2-server"
-    emit skip token "dry-run"
-    return 0
-  fi
+  change token "run $RKE2_BIN token rotate (no token on its command line: RKE2 reads the current one from $SERVER_TOKEN_FILE and generates the new one)" \
+    rotate_server_token
+  adopt_token server new
+  keep "not restart rke2-server"
+  step_done token "server token rotated; $TOKEN_FILE holds the new token; rke2-server keeps running"
+  dry_run_skipped token
+}
 
+# rotate_server_token: `rke2 token rotate`, then TOKEN_VALUE is the new server token, checked to
+# have changed and to carry the cluster's CA hash as before.
+rotate_server_token() {
   local before after old="" prefix
   IFS= read -r old <"$SERVER_TOKEN_FILE" || true
   prefix=$(token_ca_prefix "$old")
@@ -1749,8 +1843,6 @@ cmd_token_rotate() {
   if [ -n "$prefix" ] && [ "$(token_ca_prefix "$TOKEN_VALUE")" != "$prefix" ]; then
     fatal 4 "the rotated token in $SERVER_TOKEN_FILE carries another CA hash than before"
   fi
-  adopt_token server
-  step_done token "server token rotated; $TOKEN_FILE holds the new token; rke2-server keeps running"
 }
 
 cmd_token_sync() {
@@ -1770,19 +1862,15 @@ cmd_token_sync() {
   warn_operator_token
   step_done verify "token valid for this $role"
 
-  if [ -n "$OPT_DRY_RUN" ]; then
-    plan_adopt_token
-    plan "would not restart rke2-$role (it uses the token from its next start)"
-    emit skip token "dry-run"
-    return 0
-  fi
   step_start token "putting the token in place for the next start of rke2-$role"
   adopt_token "$role"
+  keep "not restart rke2-$role (it uses the token from its next start)"
   if [ -n "$TOKEN_ADOPTED" ]; then
     step_done token "$TOKEN_FILE updated; rke2-$role keeps running and uses it from its next start"
   else
     step_skip token "$TOKEN_FILE already holds this token"
   fi
+  dry_run_skipped token
 }
 
 cmd_wait_ready() {

@@ -1,8 +1,11 @@
 /**
  * Progress events written by scripts/rke2.sh to EDGECTL_EVENTS_FD:
- * one line per event, "<type>\t<step>\t<message>".
+ * one line per event, "<type>\t<step>\t<message>". With EDGECTL_EVENTS=stderr
+ * (a transport with only stdin, stdout and stderr, such as SSH) the same lines
+ * go to stderr behind STDERR_EVENT_PREFIX. `change` events (one per change the
+ * run makes, its dry-run description) come only with EDGECTL_CHANGE_EVENTS=1.
  */
-export type ScriptEventType = 'start' | 'done' | 'fail' | 'skip' | 'info' | 'warn';
+export type ScriptEventType = 'start' | 'done' | 'fail' | 'skip' | 'info' | 'warn' | 'change';
 
 export interface ScriptEvent {
   type: ScriptEventType;
@@ -10,7 +13,7 @@ export interface ScriptEvent {
   message: string;
 }
 
-const TYPES = new Set<string>(['start', 'done', 'fail', 'skip', 'info', 'warn']);
+const TYPES = new Set<string>(['start', 'done', 'fail', 'skip', 'info', 'warn', 'change']);
 
 /** Parse one event line; undefined for anything that is not a well-formed event. */
 export function parseScriptEvent(line: string): ScriptEvent | undefined {
@@ -19,6 +22,19 @@ export function parseScriptEvent(line: string): ScriptEvent | undefined {
   const [type, step, ...rest] = parts;
   if (type === undefined || step === undefined || !TYPES.has(type) || !/^[a-z][a-z0-9-]*$/.test(step)) return undefined;
   return { type: type as ScriptEventType, step, message: rest.join('\t') };
+}
+
+/** What starts an event line on stderr when the script runs with EDGECTL_EVENTS=stderr. */
+export const STDERR_EVENT_PREFIX = '@edgectl-event\t';
+
+/**
+ * The event carried by one stderr line of a script run with EDGECTL_EVENTS=stderr;
+ * undefined for an ordinary stderr line (a log line, the installer's output) and
+ * for a prefixed line that is not a well-formed event.
+ */
+export function parseStderrEvent(line: string): ScriptEvent | undefined {
+  if (!line.startsWith(STDERR_EVENT_PREFIX)) return undefined;
+  return parseScriptEvent(line.slice(STDERR_EVENT_PREFIX.length));
 }
 
 /** Exit codes of scripts/rke2.sh and what they mean (scripts/README.md). */
