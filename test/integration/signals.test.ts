@@ -50,3 +50,20 @@ describe('stopping on a signal', () => {
     await host.stopServices();
   });
 });
+
+describe('a child that keeps the script\'s streams open', () => {
+  it('does not keep edgectl waiting: the run ends when rke2.sh exits (an installer leaves a process holding stderr)', async () => {
+    const host = await lab.host('holdfd1', '10.77.0.242');
+    const installer = join(lab.workDir, 'holding-installer.sh');
+    // fails at once, leaving a background process that inherited its stderr for 25 s
+    writeFileSync(installer, '#!/bin/sh\nsleep 25 &\necho "installer: giving up" >&2\nexit 1\n');
+    chmodSync(installer, 0o755);
+    const started = performance.now();
+    const r = await host.edgectl(['rke2', 'server', '--no-vault', '--install-script', installer, '--wait-timeout', '60'], { vault: false });
+    const elapsedMs = performance.now() - started;
+    expect(r.code, r.stderr).toBe(7); // the installer's failure, as a host step
+    expect(r.stderr).toContain('installer');
+    // before: edgectl waited for the background sleep to close stderr (25 s)
+    expect(elapsedMs).toBeLessThan(15_000);
+  });
+});

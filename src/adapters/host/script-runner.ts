@@ -16,7 +16,7 @@ export type { ScriptInvocation, ScriptResult };
 import { noteScriptEnded, noteScriptStarted } from '../../core/run-record.js';
 import { EdgectlError } from '../../core/errors.js';
 import type { ScriptInvocation, ScriptResult } from '../../core/ports.js';
-import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent, scriptFailureHint } from '../../core/script-events.js';
+import { SCRIPT_EXIT_MEANING, type ScriptEvent, parseScriptEvent, parseStderrEvent, scriptFailureHint } from '../../core/script-events.js';
 import { embeddedScript } from '../../embedded.js';
 
 /** Environment variables passed through to scripts; everything else (VAULT_TOKEN…) is dropped. */
@@ -90,9 +90,7 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       if (!stream) return;
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', each);
     };
-    lines(child.stdio[3] as Readable | null, (line) => {
-      const e = parseScriptEvent(line);
-      if (!e) return;
+    const onEvent = (e: ScriptEvent): void => {
       events.push(e);
       if (inv.quiet === true) {
         if (e.type === 'fail') lastFailure = e.message;
@@ -122,8 +120,19 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
         if (s) s.handle.update(e.message);
         else ctx.ui.info(e.message);
       }
+    };
+    // events arrive on fd 3 here; over a transport with only stdio (SSH) the script writes them
+    // to stderr with a fixed prefix (EDGECTL_EVENTS=stderr): the same parser reads both
+    lines(child.stdio[3] as Readable | null, (line) => {
+      const e = parseScriptEvent(line);
+      if (e) onEvent(e);
     });
     const keep = (line: string): void => {
+      const e = parseStderrEvent(line);
+      if (e) {
+        onEvent(e);
+        return;
+      }
       tail.push(line);
       if (tail.length > 20) tail.shift();
       ctx.ui.debug(`${inv.script}: ${line}`);
@@ -144,7 +153,10 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
       ctx.signal.removeEventListener('abort', onAbort);
       reject(new EdgectlError('hostStep', `could not run ${inv.script}: ${err.message}`, { step: inv.title }));
     });
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (settled) return;
+      settled = true;
       if (pid !== undefined) noteScriptEnded(pid);
       ctx.signal.removeEventListener('abort', onAbort);
       for (const s of open.values()) s.handle.fail(signal ?? `exit ${code}`);
@@ -166,6 +178,16 @@ function spawnScript(ctx: Context, inv: ScriptInvocation, path: string): Promise
           hint: scriptFailureHint(exit, lastFailure),
         }),
       );
+    };
+    child.on('close', settle);
+    // a service the script started may inherit stdout/stderr or fd 3 and keep them open for good:
+    // the run ends when the script exits; what it wrote is read for a moment longer, then dropped
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        if (settled) return;
+        for (const stream of child.stdio) stream?.destroy();
+        settle(code, signal);
+      }, 500);
     });
   });
 }
