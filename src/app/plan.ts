@@ -6,10 +6,10 @@
  * of changes a real run makes (k0sctl's "wet" gate, with the descriptions
  * and the code that performs them bound in one call).
  */
-import { EdgectlError } from '../core/errors.js';
+import { EdgectlError, withHost } from '../core/errors.js';
 import type { OutputFormat } from '../core/command-options.js';
 import { type Context, writeJson } from './context.js';
-import { recordCompletedStep, recordCurrentStep } from '../core/run-record.js';
+import { recordCompletedStep, recordCurrentStep, recordRunHosts } from '../core/run-record.js';
 
 /** The one way a step changes a host or Vault. */
 export interface Gate {
@@ -51,7 +51,8 @@ export interface PlannedStep {
   changes: string[];
 }
 
-class RecordingGate implements Gate {
+/** The gate of a real run (runs fn, records the change) or of a dry run (records only); app/phase-runner.ts uses it too. */
+export class RecordingGate implements Gate {
   readonly lines: string[] = [];
   readonly changes: string[] = [];
   constructor(readonly dryRun: boolean) {}
@@ -127,6 +128,13 @@ export async function executePlan(ctx: Context, steps: readonly Step[]): Promise
         throw new EdgectlError('interrupted', `interrupted during "${step.title}"`, {
           hint: `completed before it: ${results.map((r) => r.title).join('; ') || 'nothing'}. Re-run the same command to continue: every step is safe to repeat`,
         });
+      }
+      if (err instanceof EdgectlError && err.host === undefined) {
+        // the error names the host it happened on (-o json "host"); the text boundary leaves it out
+        // while the run spans this one host, so stderr reads as before (cli/run.ts)
+        const host = ctx.host.name;
+        recordRunHosts(ctx, [host]);
+        throw withHost(err, host);
       }
       throw err;
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runEdgectl, testContext } from '../../test/support/context.js';
 import { executePlan } from '../app/plan.js';
+import { runPhases } from '../app/phase-runner.js';
+import { HostState } from '../core/ports.js';
 import { EXIT_CODES, EdgectlError, type ErrorKind } from '../core/errors.js';
 import { runGuarded } from './run.js';
 
@@ -70,6 +72,24 @@ describe('error boundary', () => {
         completed_steps: [{ id: 'first', title: 'Do the first thing', duration_ms: expect.any(Number) }],
       });
       expect(err.text).toContain('error: node-1: Do the second thing: the second thing broke'); // stderr unchanged
+    });
+
+    it('names the host a plan step failed on in the JSON error, and stderr reads as before for a one-host run', async () => {
+      const { ctx, out, err } = testContext();
+      const steps = [{ id: 'only', title: 'Do the only thing', run: async () => { throw new EdgectlError('hostStep', 'the only thing broke', { step: 'Do the only thing' }); } }];
+      expect(await runGuarded(ctx, async () => { await executePlan(ctx, steps); }, { json: true })).toBe(7);
+      expect(JSON.parse(out.text).error).toMatchObject({ step: 'Do the only thing', host: ctx.host.name });
+      expect(err.text).toContain('error: Do the only thing: the only thing broke');
+      expect(err.text).not.toContain(`${ctx.host.name}:`);
+    });
+
+    it('prefixes the host on stderr when the run spans several hosts', async () => {
+      const { ctx, out, err } = testContext();
+      const host = (name: string) => ({ name, access: { kind: 'local' as const }, transport: ctx.host.transport, state: new HostState() });
+      const phase = { title: 'Join', select: <H>(hs: readonly H[]) => hs, run: async (h: { name: string }) => { if (h.name === 'node-b') throw new EdgectlError('hostStep', 'join failed'); } };
+      expect(await runGuarded(ctx, async () => { await runPhases(ctx, [host('node-a'), host('node-b')], [phase], { concurrency: 2, dryRun: false }); }, { json: true })).toBe(7);
+      expect(JSON.parse(out.text).error).toMatchObject({ kind: 'hostStep', host: 'node-b' });
+      expect(err.text).toContain('error: node-b: join failed');
     });
 
     it('reports internal errors and interrupts as objects too', async () => {

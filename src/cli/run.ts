@@ -3,7 +3,7 @@
  * Errors are one line on stderr (plus a hint); stack traces only with --debug.
  */
 import type { Context } from '../app/context.js';
-import { completedSteps, jsonWritten } from '../core/run-record.js';
+import { completedSteps, jsonWritten, runHosts } from '../core/run-record.js';
 import { EXIT_CODES, EdgectlError, type ErrorKind } from '../core/errors.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { type ParseObserver, parseArgv } from './program.js';
@@ -57,7 +57,7 @@ interface ErrorReport {
 function reportError(ctx: Context, err: unknown, json: boolean): number {
   const report = errorReport(ctx, err);
   if (err instanceof EdgectlError) {
-    const where = [err.host, err.step].filter((x) => x !== undefined).join(': ');
+    const where = [shownHost(ctx, err.host), err.step].filter((x) => x !== undefined).join(': ');
     ctx.ui.error(where ? `${where}: ${err.message}` : err.message);
     if (err.hint !== undefined) ctx.ui.info(`hint: ${err.hint}`);
     if (err.cause !== undefined) ctx.ui.debug(`cause: ${describe(err.cause)}`);
@@ -71,6 +71,17 @@ function reportError(ctx: Context, err: unknown, json: boolean): number {
   // a command that already wrote its report (vault check, rke2 status) keeps it as the only document
   if (json && !jsonWritten(ctx)) writeJsonError(ctx, report);
   return report.exitCode;
+}
+
+/**
+ * The host stderr names: none while the run spans one host and the error
+ * happened on it (every command today: executePlan sets the host, and the
+ * line stays as it always read); the host when the run spans several hosts or
+ * the error names another one. -o json always carries err.host.
+ */
+function shownHost(ctx: Context, host: string | undefined): string | undefined {
+  const hosts = runHosts(ctx);
+  return host !== undefined && hosts.length === 1 && hosts[0] === host ? undefined : host;
 }
 
 /** What the boundary reports for anything thrown; the cause is never part of it (it may hold anything). */

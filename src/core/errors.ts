@@ -61,6 +61,16 @@ export class EdgectlError extends Error {
   }
 }
 
+/**
+ * The same error, naming the host it happened on (EdgectlError's fields are
+ * readonly, so this is a copy: same kind, message, hint, step and cause).
+ */
+export function withHost(err: EdgectlError, host: string): EdgectlError {
+  const copy = new EdgectlError(err.kind, err.message, { hint: err.hint, step: err.step, host, cause: err.cause });
+  if (err.stack !== undefined) copy.stack = err.stack;
+  return copy;
+}
+
 /** Shorthand for a usage error (exit 2). */
 export function usageError(message: string, hint?: string): EdgectlError {
   return new EdgectlError('usage', message, hint === undefined ? {} : { hint });

@@ -19,6 +19,8 @@ interface RunRecord {
   jsonWritten: boolean;
   /** the title of the step running now */
   current: string | undefined;
+  /** the hosts the run's plans and phases ran on, in first-seen order */
+  hosts: string[];
 }
 
 const records = new WeakMap<Context, RunRecord>();
@@ -26,7 +28,7 @@ const records = new WeakMap<Context, RunRecord>();
 function recordOf(ctx: Context): RunRecord {
   let r = records.get(ctx);
   if (r === undefined) {
-    r = { steps: [], jsonWritten: false, current: undefined };
+    r = { steps: [], jsonWritten: false, current: undefined, hosts: [] };
     records.set(ctx, r);
   }
   return r;
@@ -60,6 +62,17 @@ export function recordCurrentStep(ctx: Context, title: string | undefined): void
 /** The title of the step running now, if a plan is running one. */
 export function currentStep(ctx: Context): string | undefined {
   return records.get(ctx)?.current;
+}
+
+/** Note hosts the run works on (a plan on ctx.host, a runner's phases on many). */
+export function recordRunHosts(ctx: Context, names: readonly string[]): void {
+  const r = recordOf(ctx);
+  for (const n of names) if (!r.hosts.includes(n)) r.hosts.push(n);
+}
+
+/** The hosts the run worked on so far, in first-seen order. */
+export function runHosts(ctx: Context): readonly string[] {
+  return records.get(ctx)?.hosts ?? [];
 }
 
 // scripts are children of this process, not of one run: one table for the process
