@@ -62,7 +62,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
     if (!(err instanceof EdgectlError)) throw err;
     add({ name, status: 'fail', detail: err.message, fix: err.hint ?? null }, err.kind);
   };
-  const skip = (names: Array<CheckResult['name']>, why: string): void => {
+  const skipChecks = (names: Array<CheckResult['name']>, why: string): void => {
     for (const name of names) add({ name, status: 'skip', detail: why, fix: null });
   };
 
@@ -79,7 +79,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
   }
   const rest: Array<CheckResult['name']> = ['reachable', 'unsealed', ...(config?.namespace !== undefined ? (['namespace'] as const) : []), 'auth', 'kv-mount', 'capabilities'];
   if (config === undefined) {
-    skip(rest, 'needs a valid configuration');
+    skipChecks(rest, 'needs a valid configuration');
     return report(ctx, input, undefined, undefined, checks, firstFailure);
   }
 
@@ -92,7 +92,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
       add({ name: 'reachable', status: 'pass', detail: `${config.address} answers (version ${health.version}${nodeState(health)})`, fix: null });
     } catch (err) {
       fail('reachable', err);
-      skip(rest.slice(1), 'needs a reachable Vault');
+      skipChecks(rest.slice(1), 'needs a reachable Vault');
       return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
     }
     if (!health.initialized || health.sealed) {
@@ -105,7 +105,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
         },
         'vaultUnavailable',
       );
-      skip(rest.slice(2), 'needs an unsealed Vault');
+      skipChecks(rest.slice(2), 'needs an unsealed Vault');
       return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
     }
     add({ name: 'unsealed', status: 'pass', detail: 'initialized and unsealed', fix: null });
@@ -125,7 +125,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
       if (config.namespace !== undefined) {
         if (isVaultError(err, 'namespace')) {
           fail('namespace', err);
-          skip(['auth', 'kv-mount', 'capabilities'], 'needs the namespace');
+          skipChecks(['auth', 'kv-mount', 'capabilities'], 'needs the namespace');
           return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
         }
         add({ name: 'namespace', status: 'pass', detail: `namespace ${config.namespace} exists`, fix: null });
@@ -133,7 +133,7 @@ export async function runVaultCheck(ctx: Context, input: VaultCheckInput): Promi
       fail('auth', err);
     }
     if (!authed) {
-      skip(['kv-mount', 'capabilities'], 'needs a valid login');
+      skipChecks(['kv-mount', 'capabilities'], 'needs a valid login');
       return report(ctx, input, config, client.describeAuth(), checks, firstFailure);
     }
 
