@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_INSTALL_OPTIONS, type InstallOptions, installOptionArgs, installOptionProblems, serverUrlProblem } from './install-options.js';
+import { EMPTY_INSTALL_OPTIONS, INSTALL_OPTIONS, type InstallOptions, installOptionArgs, installOptionProblems, serverUrlProblem } from './install-options.js';
 
 const opts = (o: Partial<InstallOptions>): InstallOptions => ({ ...EMPTY_INSTALL_OPTIONS, ...o });
 
@@ -63,5 +65,39 @@ describe('install options', () => {
         opts({ version: 'v1.30.4+rke2r1', airgapDir: '/opt/rke2', tlsSan: ['a', 'b'], nodeLabel: ['k=v'], nodeTaint: ['t=v:NoSchedule'], waitTimeout: 60, noStart: true }),
       ),
     ).toEqual(['--version', 'v1.30.4+rke2r1', '--airgap-dir', '/opt/rke2', '--tls-san', 'a', '--tls-san', 'b', '--node-label', 'k=v', '--node-taint', 't=v:NoSchedule', '--wait-timeout', '60', '--no-start']);
+  });
+});
+
+describe('the install-options table', () => {
+  it('every entry becomes its rke2.sh argument, in table order', () => {
+    const full: Required<InstallOptions> = {
+      version: 'v1.30.4+rke2r1',
+      channel: 'stable',
+      installScript: '/opt/install.sh',
+      airgapDir: '/opt/rke2',
+      tlsSan: ['a'],
+      nodeName: 'n',
+      nodeLabel: ['k=v'],
+      nodeTaint: ['t=v:NoSchedule'],
+      configFile: '/etc/x.yaml',
+      cni: 'canal',
+      profile: 'cis',
+      waitTimeout: 60,
+      noStart: true,
+    };
+    const flags = installOptionArgs(full).filter((a) => a.startsWith('--'));
+    expect(flags).toEqual(INSTALL_OPTIONS.map((s) => s.flag));
+  });
+
+  it('lists every command an entry belongs to with a distinct place', () => {
+    for (const command of ['server', 'agent', 'upgrade'] as const) {
+      const places = INSTALL_OPTIONS.flatMap((s) => (s.commands[command] === undefined ? [] : [s.commands[command]]));
+      expect(new Set(places).size).toBe(places.length);
+    }
+  });
+
+  it('scripts/rke2.sh parses the flag of every entry', () => {
+    const script = readFileSync(fileURLToPath(new URL('../../scripts/rke2.sh', import.meta.url)), 'utf8');
+    for (const spec of INSTALL_OPTIONS) expect(script, spec.flag).toMatch(new RegExp(`^\\s+(?:[a-z-]+\\|)*${spec.flag}[|)]`, 'm'));
   });
 });

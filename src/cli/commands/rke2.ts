@@ -1,7 +1,6 @@
 /** `edgectl rke2 …`: install and operate RKE2 on this host. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { usageError } from '../../core/errors.js';
-import type { InstallOptions } from '../../core/install-options.js';
 import { serverUrlProblem } from '../../core/install-options.js';
 import type { AgentInput } from '../../app/rke2-agent.js';
 import type { KubeconfigInput } from '../../app/rke2-kubeconfig.js';
@@ -13,33 +12,16 @@ import type { TokenSyncInput } from '../../app/rke2-token-sync.js';
 import type { UninstallInput } from '../../app/rke2-uninstall.js';
 import type { UpgradeInput } from '../../app/rke2-upgrade.js';
 import type { Registrar } from '../program.js';
+import { addInstallOptions, installOptionsFromFlags } from '../install-options.js';
 import {
   type OutputFormat,
   type VaultFlags,
   addVaultOptions,
   clusterIdArg,
-  collect,
   outputOption,
-  positiveInt,
   tagArg,
   vaultFlags,
 } from '../options.js';
-
-interface InstallFlags {
-  version?: string;
-  channel?: string;
-  installScript?: string;
-  airgapDir?: string;
-  tlsSan?: string[];
-  nodeName?: string;
-  nodeLabel?: string[];
-  nodeTaint?: string[];
-  configFile?: string;
-  cni?: string;
-  profile?: string;
-  waitTimeout?: number;
-  start: boolean;
-}
 
 interface JoinFlags {
   clusterId?: string;
@@ -57,41 +39,6 @@ function serverUrlArg(value: string): string {
   // not InvalidArgumentError: commander would echo the raw value, credentials included
   if (problem !== undefined) throw usageError(problem, 'expected https://HOST:PORT, e.g. https://10.0.0.10:9345');
   return value.replace(/\/$/, '');
-}
-
-function addInstallOptions(cmd: Command, role: 'server' | 'agent'): Command {
-  cmd
-    .option('--version <v>', 'RKE2 version to install, e.g. v1.30.4+rke2r1 (INSTALL_RKE2_VERSION)')
-    .option('--channel <c>', 'RKE2 release channel: stable, latest, testing, v1.30 (INSTALL_RKE2_CHANNEL)')
-    .option('--install-script <path|url>', 'RKE2 installer to run (default https://get.rke2.io; a local file is used as is)')
-    .option('--airgap-dir <dir>', 'directory with the air-gap release artifacts (INSTALL_RKE2_ARTIFACT_PATH)')
-    .option('--node-name <name>', 'Kubernetes node name (default: the host name)')
-    .option('--node-label <k=v>', 'node label (repeatable)', collect)
-    .option('--node-taint <k=v:effect>', 'node taint (repeatable)', collect)
-    .option('--config-file <file>', 'extra RKE2 config merged into the drop-in')
-    .option('--profile <profile>', 'CIS hardening profile ("cis")');
-  if (role === 'server') {
-    cmd
-      .option('--tls-san <name>', 'extra server certificate SAN (repeatable)', collect)
-      .option('--cni <name>', 'CNI plugin(s), e.g. canal, cilium, calico');
-  }
-  return cmd
-    .option('--wait-timeout <seconds>', 'how long to wait for RKE2 to be ready (default 900)', positiveInt)
-    .option('--no-start', 'install and configure, but do not start the service');
-}
-
-function installInput(o: InstallFlags): InstallOptions {
-  const install: InstallOptions = { tlsSan: o.tlsSan ?? [], nodeLabel: o.nodeLabel ?? [], nodeTaint: o.nodeTaint ?? [], noStart: !o.start };
-  if (o.version !== undefined) install.version = o.version;
-  if (o.channel !== undefined) install.channel = o.channel;
-  if (o.installScript !== undefined) install.installScript = o.installScript;
-  if (o.airgapDir !== undefined) install.airgapDir = o.airgapDir;
-  if (o.nodeName !== undefined) install.nodeName = o.nodeName;
-  if (o.configFile !== undefined) install.configFile = o.configFile;
-  if (o.cni !== undefined) install.cni = o.cni;
-  if (o.profile !== undefined) install.profile = o.profile;
-  if (o.waitTimeout !== undefined) install.waitTimeout = o.waitTimeout;
-  return install;
 }
 
 function tokenInput(o: JoinFlags): TokenSource | undefined {
@@ -121,7 +68,7 @@ const FORCE_SKEW_HELP = 'join even when the RKE2 version breaks the Kubernetes v
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
-  const serverAction = (mode: ServerInput['mode']) => (o: InstallFlags & JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
+  const serverAction = (mode: ServerInput['mode']) => (o: JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
     const input: ServerInput = {
       mode,
       clusterId: o.clusterId,
@@ -135,7 +82,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       dryRun: o.dryRun === true,
       output: o.output,
       vault: vaultFlags(o),
-      install: installInput(o),
+      install: installOptionsFromFlags(o, 'server'),
     };
     registrar.select(`rke2 ${mode}`, input, async (ctx, i) => (await import('../../app/rke2-server.js')).runServer(ctx, i));
   };
@@ -173,7 +120,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
   addInstallOptions(agent, 'agent');
   addVaultOptions(agent);
   agent.addHelpText('after', '\nExamples:\n  sudo -E edgectl rke2 agent --cluster-id rke2-abc12345\n  sudo edgectl rke2 agent --server https://10.0.0.10:9345 --token-file /root/token\n');
-  agent.action((o: InstallFlags & JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean }) => {
+  agent.action((o: JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean }) => {
     const input: AgentInput = {
       clusterId: o.clusterId,
       token: tokenInput(o),
@@ -184,7 +131,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       dryRun: o.dryRun === true,
       output: o.output,
       vault: vaultFlags(o),
-      install: installInput(o),
+      install: installOptionsFromFlags(o, 'agent'),
     };
     registrar.select('rke2 agent', input, async (ctx, i) => (await import('../../app/rke2-agent.js')).runAgent(ctx, i));
   });
@@ -207,13 +154,10 @@ export function registerRke2Day2Commands(rke2: Command, registrar: Registrar): v
   const upgrade = rke2
     .command('upgrade')
     .description('upgrade RKE2 on this node: refuses a downgrade and an agent newer than the cluster\'s servers (unless --force), waits until ready, records the version in Vault');
+  addInstallOptions(upgrade, 'upgrade', { below: 5 });
+  upgrade.option('--force', 'allow a downgrade, a reinstall, or an agent newer than the servers', false);
+  addInstallOptions(upgrade, 'upgrade', { from: 5 });
   upgrade
-    .option('--version <v>', 'target RKE2 version, e.g. v1.30.4+rke2r1')
-    .option('--channel <c>', 'resolve the target from a release channel: stable, latest, v1.30')
-    .option('--airgap-dir <dir>', 'install from the air-gap artifacts in DIR (their version is the target)')
-    .option('--install-script <path|url>', 'RKE2 installer to run (default https://get.rke2.io, or DIR/install.sh)')
-    .option('--force', 'allow a downgrade, a reinstall, or an agent newer than the servers', false)
-    .option('--wait-timeout <seconds>', 'how long to wait for RKE2 to be ready after the restart (default 900)', positiveInt)
     .option('--no-vault', 'do not use Vault (no server version check, nothing recorded)')
     .option('--dry-run', 'resolve the target, check everything, print the plan; change nothing');
   clusterIdOption(upgrade).addOption(outputOption());
