@@ -8,8 +8,7 @@
  */
 import { hostname, networkInterfaces } from 'node:os';
 import { EdgectlError } from '../../core/errors.js';
-import { HostState, type ThisHost } from '../../core/ports.js';
-import { localTransport } from './local-transport.js';
+import { HostState, type ThisHost, type Transport } from '../../core/ports.js';
 
 /** The first non-internal IPv4 address (else IPv6), or undefined. */
 function primaryAddress(): string | undefined {
@@ -26,6 +25,20 @@ function requireRoot(what: string): void {
   }
 }
 
+/** The local transport, loaded on first use (child_process and readline are a third of a bare start). */
+function lazyLocalTransport(): Transport {
+  let loaded: Promise<Transport> | undefined;
+  const t = (): Promise<Transport> => (loaded ??= import('./local-transport.js').then((m) => m.localTransport()));
+  return {
+    run: async (argv, opts) => (await t()).run(argv, opts),
+    putFile: async (path, content, mode) => (await t()).putFile(path, content, mode),
+    readFile: async (path) => (await t()).readFile(path),
+    readSecretFile: async (path) => (await t()).readSecretFile(path),
+    remove: async (path) => (await t()).remove(path),
+    close: async () => (loaded === undefined ? undefined : (await loaded).close()),
+  };
+}
+
 /** This machine as the host a command runs on. */
 export function createThisHost(): ThisHost {
   const state = new HostState();
@@ -34,7 +47,7 @@ export function createThisHost(): ThisHost {
   return {
     name: hostname(),
     access: { kind: 'local' },
-    transport: localTransport(),
+    transport: lazyLocalTransport(),
     state,
     hostname,
     primaryAddress,
