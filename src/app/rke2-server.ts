@@ -198,6 +198,27 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
   const path = clusterApiPath(store, f.clusterId);
   const steps: Step[] = [persistClusterIdStep(ctx, f.clusterId, f.localId)];
   if (f.record === undefined) {
+    const registerOrLeaveHostAsItWas = async (): Promise<void> => {
+      try {
+        // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
+        await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
+        await store.registry.registerCluster({
+          id: f.clusterId,
+          token: new Secret(''), // the token exists only once RKE2 has started
+          server,
+          state: 'bootstrapping',
+          createdAt: ctx.clock.now(),
+          hostname: f.host,
+          ip: f.address,
+          rke2Version: f.install.version ?? 'pending',
+          tags: tagsFromPairs(input.tags),
+        });
+      } catch (err) {
+        // lost a race for this ID: leave the host as it was
+        if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
+        throw err;
+      }
+    };
     steps.push({
       id: 'vault-register',
       title: `Register cluster ${f.clusterId} in Vault`,
@@ -206,28 +227,29 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
         gate.note('custom_metadata: created_at, hostname, ip, rke2_version, tags');
       },
     });
-    const registerOrLeaveHostAsItWas = async (): Promise<void> => {
-        try {
-          // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
-          await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
-          await store.registry.registerCluster({
-            id: f.clusterId,
-            token: new Secret(''), // the token exists only once RKE2 has started
-            server,
-            state: 'bootstrapping',
-            createdAt: ctx.clock.now(),
-            hostname: f.host,
-            ip: f.address,
-            rke2Version: f.install.version ?? 'pending',
-            tags: tagsFromPairs(input.tags),
-          });
-        } catch (err) {
-          // lost a race for this ID: leave the host as it was
-          if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
-          throw err;
-        }
-    };
   }
+  const publishToken = async (): Promise<void> => {
+    const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
+    if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
+    const current = await findCluster(store, f.clusterId);
+    if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
+    if (current.state === 'ready' && !current.token.isEmpty() && !current.token.equals(token)) {
+      // Vault's token is the truth once the cluster is ready: only a rotation changes it
+      throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
+        hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
+      });
+    }
+    const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
+    // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
+    const tags = mergedTags(current.metadata.tags, input.tags);
+    if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
+      await store.registry.updateCluster(
+        current,
+        { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
+        ctx.clock.now(),
+      );
+    }
+  };
   steps.push(installStep(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }));
   steps.push({
     id: 'vault-publish',
@@ -238,28 +260,6 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       gate.note('custom_metadata: rke2_version');
     },
   });
-  const publishToken = async (): Promise<void> => {
-      const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-      if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
-      const current = await findCluster(store, f.clusterId);
-      if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
-      if (current.state === 'ready' && !current.token.isEmpty() && !current.token.equals(token)) {
-        // Vault's token is the truth once the cluster is ready: only a rotation changes it
-        throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
-          hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
-        });
-      }
-      const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
-      // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
-      const tags = mergedTags(current.metadata.tags, input.tags);
-      if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
-        await store.registry.updateCluster(
-          current,
-          { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
-          ctx.clock.now(),
-        );
-      }
-  };
   steps.push(recordNodeStep(ctx, store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
