@@ -9,6 +9,7 @@ import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { EdgectlError, usageError } from '../core/errors.js';
+import { isVaultError } from '../core/vault-errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type RegistrationChoice, chooseRegistrationAddress, describeRegistration } from '../core/registration-address.js';
 import { installOptionProblems } from '../core/install-options.js';
@@ -202,6 +203,12 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       try {
         // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
         await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
+      } catch (err) {
+        // nothing was written: leave the host as it was
+        if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
+        throw err;
+      }
+      try {
         await store.registry.registerCluster({
           id: f.clusterId,
           token: new Secret(''), // the token exists only once RKE2 has started
@@ -214,9 +221,16 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
           tags: tagsFromPairs(input.tags),
         });
       } catch (err) {
-        // lost a race for this ID: leave the host as it was
-        if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
-        throw err;
+        // lost a race for this ID: the entry is another server's; leave the host as it was
+        if (isVaultError(err, 'cas-conflict')) {
+          if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
+          throw err;
+        }
+        // anything else may have come after the create landed (a refused or lost metadata write):
+        // the ID file stays, so that the re-run continues this cluster instead of leaving an orphan
+        throw err instanceof EdgectlError
+          ? new EdgectlError(err.kind, err.message, { hint: `${err.hint === undefined ? '' : `${err.hint}; then `}re-run the same command: it continues cluster ${f.clusterId} (${HOST_PATHS.clusterIdFile} keeps its ID)`, ...(err.step === undefined ? {} : { step: err.step }), cause: err })
+          : err;
       }
     };
     steps.push({
@@ -242,10 +256,12 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
     const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
     // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
     const tags = mergedTags(current.metadata.tags, input.tags);
-    if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined) {
+    // a registration whose metadata write failed half-way left none: this server fills it in
+    const origin = current.metadata.hostname === undefined ? { hostname: f.host, ip: f.address } : {};
+    if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined || current.metadata.hostname === undefined) {
       await store.registry.updateCluster(
         current,
-        { state: 'ready', server, token: new Secret(token), metadata: { ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
+        { state: 'ready', server, token: new Secret(token), metadata: { ...origin, ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
         ctx.clock.now(),
       );
     }

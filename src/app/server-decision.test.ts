@@ -16,6 +16,8 @@ describe('decideServer: bootstrap, continue, join or refuse', () => {
     ['add-master joins a ready cluster', { mode: 'add-master', clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: ready() }, 'join'],
     ['a ready record without token is refused', { clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: ready({ hasToken: false }) }, 'refuse', { error: 'vaultState' }],
     ['a ready record without server URL is refused', { clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: ready({ server: '' }) }, 'refuse', { error: 'vaultState' }],
+    ['a registration whose metadata never landed is continued by the host whose ID file names it', { localId: 'rke2-aaaa1111', record: booting({ hostname: undefined }) }, 'bootstrap', { clusterId: 'rke2-aaaa1111', continuing: true }],
+    ['a registration without metadata is refused on a host without its ID file', { clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: booting({ hostname: undefined }) }, 'refuse', { error: 'vaultState' }],
     ['a cluster another host is bootstrapping is refused', { clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: booting() }, 'refuse', { error: 'vaultState' }],
     ['add-master of an unregistered cluster is refused', { mode: 'add-master', clusterIdFlag: 'rke2-aaaa1111' }, 'refuse', { error: 'vaultState' }],
     ['add-master of a bootstrapping cluster is refused', { mode: 'add-master', clusterIdFlag: 'rke2-aaaa1111', host: 'srv-2', record: booting() }, 'refuse', { error: 'vaultState' }],

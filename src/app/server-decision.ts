@@ -79,6 +79,9 @@ export function decideServer(f: ServerDecisionFacts): ServerDecision {
   }
   const wanted = f.clusterIdFlag ?? f.localId;
   const r = f.record;
+  // this host registered it: its ID file names it, and the metadata names this host or, when the
+  // registration's metadata write never landed, no host at all
+  const registeredHere = r !== undefined && f.localId === r.id && (r.hostname === f.host || r.hostname === undefined);
   const bootstrappedHere = r !== undefined && r.hostname === f.host && f.localId === r.id;
   if (r !== undefined && r.state === 'ready' && !bootstrappedHere) {
     if (!r.hasToken || r.server === '') {
@@ -92,7 +95,7 @@ export function decideServer(f: ServerDecisionFacts): ServerDecision {
     }
     return { kind: 'refuse', error: 'vaultState', message: `cluster ${r.id} is still bootstrapping on ${r.hostname ?? 'another host'}`, hint: 'wait until its first server is ready, then re-run' };
   }
-  if (r !== undefined && r.hostname !== f.host) {
+  if (r !== undefined && r.hostname !== f.host && !registeredHere) {
     return {
       kind: 'refuse',
       error: 'vaultState',

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { enableKv } from '../support/openbao.js';
 
 const CLUSTER_ID_FILE = '/etc/edgectl/cluster-id';
@@ -85,5 +86,38 @@ describe('a server token that may create the cluster but not patch its metadata'
     const again = await host.edgectl(['rke2', 'server', '--cluster-id', id, ...common()], { env: { VAULT_TOKEN: token } });
     expect(again.code, again.stderr).toBe(0);
     expect((await lab.bao.api('GET', `kv/data/rke2/${id}`)).json.data.data.state).toBe('ready');
+  });
+});
+
+describe('a registration whose metadata write is lost half-way (the create landed)', () => {
+  it('keeps the ID file, and the re-run continues the same cluster and fills in its metadata: no orphan', async () => {
+    const proxy = await startFaultProxy(lab.bao.addr, { host: '10.77.0.1' });
+    try {
+      const host = await newHost('half');
+      const id = 'rke2-halfway1';
+      // the metadata PATCH right after the CAS create fails (a PATCH is never repeated: nothing can tell if it landed)
+      proxy.inject({ name: 'lost-patch', match: (r) => r.method === 'PATCH' && r.url.includes(`/metadata/rke2/${id}`), times: 1, action: { kind: 'status', status: 503 } });
+      const first = await host.edgectl(['rke2', 'server', '--cluster-id', id, ...common()], { env: { VAULT_ADDR: proxy.url } });
+      expect(first.code, first.stderr).toBe(4);
+      expect(first.stderr).toContain(`re-run the same command: it continues cluster ${id}`);
+      expect(proxy.requests.filter((q) => q.fault === 'lost-patch')).toHaveLength(1);
+      // the create landed; the ID file stays so that nothing is orphaned
+      expect(host.read(CLUSTER_ID_FILE)).toBe(`${id}\n`);
+      const half = await lab.bao.api('GET', `kv/metadata/rke2/${id}`);
+      expect(half.json.data.custom_metadata ?? {}).not.toHaveProperty('hostname');
+
+      const again = await host.edgectl(['rke2', 'server', ...common()]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout.trim()).toBe(id);
+      const data = await lab.bao.api('GET', `kv/data/rke2/${id}`);
+      expect(data.json.data.data.state).toBe('ready');
+      const meta = await lab.bao.api('GET', `kv/metadata/rke2/${id}`);
+      expect(meta.json.data.custom_metadata).toMatchObject({ hostname: host.name, ip: host.address });
+      // one cluster, not a second ID
+      const list = await lab.bao.api('LIST', 'kv/metadata/rke2');
+      expect((list.json.data.keys as string[]).filter((k) => k.startsWith('rke2-halfway') && !k.endsWith('/'))).toEqual([id]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
