@@ -3,10 +3,9 @@
  * own mount and network namespaces, a real OpenBao, the fake RKE2 release.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab, waitForScriptsToFinish } from '../support/lab.js';
+import { type Lab, type LabHost, createLab, hostSnapshot, waitForScriptsToFinish } from '../support/lab.js';
 
 const SERVER_TOKEN = '/var/lib/rancher/rke2/server/token';
 const JOIN_TOKEN = '/etc/rancher/rke2/edgectl-token';
@@ -30,20 +29,7 @@ async function vaultList(path: string): Promise<string[]> {
   return r.status === 404 ? [] : r.json.data.keys;
 }
 
-/** every file under a host's state dir with its mode and content hash, leaving out the systemctl stub's call log (it records queries too) */
-function snapshot(host: LabHost): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (p !== host.root('/var/log/edgectl-sim/systemctl.log')) out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(host.stateDir);
-  return out.sort();
-}
+const snapshot = hostSnapshot;
 
 const common = () => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 

@@ -5,11 +5,8 @@
  * server token that may create the cluster but not patch its metadata (refused
  * before the first write, so no half-registered cluster is left behind).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { type Lab, type LabHost, createLab, hostSnapshot } from '../support/lab.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { enableKv } from '../support/openbao.js';
 
@@ -22,21 +19,7 @@ const newHost = (prefix: string): Promise<LabHost> => {
 };
 const common = (): string[] => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 
-/** every file under a host's state dir with its mode and content hash */
-/** every file of the host with mode and hash, leaving out the systemctl stub's call log (the preflight's queries are recorded there; see the check below) */
-function snapshot(host: LabHost): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else if (p !== host.root('/var/log/edgectl-sim/systemctl.log')) out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
-    }
-  };
-  walk(host.stateDir);
-  return out.sort();
-}
+const snapshot = hostSnapshot;
 
 beforeAll(async () => {
   lab = await createLab();

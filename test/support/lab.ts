@@ -5,7 +5,8 @@
  * that run the built edgectl (dist/edgectl.cjs) with the systemctl stub on PATH.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type OpenBao, enableKv, startOpenBao } from './openbao.js';
@@ -134,4 +135,22 @@ export async function waitForScriptsToFinish(timeoutMs = 30_000): Promise<void> 
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error('an orphaned rke2.sh is still running');
+}
+
+/**
+ * Every file under a host's state dir with its mode and content hash, leaving out the systemctl
+ * stub's call log (it records read-only queries too: tests check it for changing calls separately).
+ */
+export function hostSnapshot(host: LabHost): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (p !== host.root('/var/log/edgectl-sim/systemctl.log')) out.push(`${p.slice(host.stateDir.length)} ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+    }
+  };
+  walk(host.stateDir);
+  return out.sort();
 }
