@@ -9,13 +9,12 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/core/vault-errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
-import { rootEnv, tempDir, tokenWithPolicy, vaultFrom, clusterFixture } from '../support/vault.js';
+import { rootEnv, tempDir, tokenWithPolicy, vaultFrom, clusterFixture, rejection } from '../support/vault.js';
 
 let bao: OpenBao;
 let home: ReturnType<typeof tempDir>;
@@ -29,16 +28,6 @@ const OPERATOR_POLICY = `
 path "kv/data/rke2/*" { capabilities = ["create", "read", "update"] }
 path "kv/metadata/rke2/*" { capabilities = ["read", "patch", "list", "delete"] }
 `;
-
-async function rejection(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof VaultError) return err;
-    throw err;
-  }
-  throw new Error('expected a VaultError');
-}
 
 async function newSecretId(opts: { wrap?: boolean; namespace?: string } = {}): Promise<string> {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };

@@ -13,19 +13,9 @@ import type { NewCluster } from '../../src/app/registry.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, freePort, startOpenBao } from '../support/openbao.js';
-import { FAST_RETRY, type TestVault, rootEnv, vaultFrom, clusterFixture } from '../support/vault.js';
+import { FAST_RETRY, type TestVault, rootEnv, vaultFrom, clusterFixture, rejection } from '../support/vault.js';
 
 const cluster = (id: string): NewCluster => clusterFixture(id);
-
-async function rejection(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof VaultError) return err;
-    throw err;
-  }
-  throw new Error('expected a VaultError');
-}
 
 let bao: OpenBao;
 let proxy: FaultProxy;

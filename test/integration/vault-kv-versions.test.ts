@@ -6,12 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VaultError } from '../../src/core/vault-errors.js';
 import type { NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { BAO_BIN, type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, clusterFixture, rootEnv, tokenWithPolicy, vaultFrom } from '../support/vault.js';
+import { type TestVault, clusterFixture, rootEnv, tokenWithPolicy, vaultFrom, rejection } from '../support/vault.js';
 
 let bao: OpenBao;
 let kv: TestVault;
@@ -19,16 +18,6 @@ let dva: TestVault;
 
 const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster => clusterFixture(id, { token: new Secret(`K10${id}::server:${id}-secret`), ...extra });
 const TWO_YEARS_MS = 2 * 366 * 86_400_000;
-
-async function rejection(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof VaultError) return err;
-    throw err;
-  }
-  throw new Error('expected a VaultError');
-}
 
 beforeAll(async () => {
   bao = await startOpenBao();

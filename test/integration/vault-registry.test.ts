@@ -15,23 +15,13 @@ import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
-import { type TestVault, rootEnv, tokenWithPolicy, vaultFrom, clusterFixture } from '../support/vault.js';
+import { type TestVault, rootEnv, tokenWithPolicy, vaultFrom, clusterFixture, rejection } from '../support/vault.js';
 
 let bao: OpenBao;
 let v: TestVault;
 
 const cluster = (id: string, extra: Partial<NewCluster> = {}): NewCluster =>
   clusterFixture(id, { token: new Secret(`K10${id}::server:${id}-secret`), ...extra });
-
-async function rejection(p: Promise<unknown>): Promise<VaultError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof VaultError) return err;
-    throw err;
-  }
-  throw new Error('expected a VaultError');
-}
 
 beforeAll(async () => {
   bao = await startOpenBao();

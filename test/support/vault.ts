@@ -11,6 +11,7 @@ import { type VaultConfig, resolveVaultConfig } from '../../src/core/vault-confi
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
 import { ClusterRegistry, type NewCluster } from '../../src/app/registry.js';
 import { Secret } from '../../src/core/secret.js';
+import { VaultError } from '../../src/core/vault-errors.js';
 import type { Env } from '../../src/app/context.js';
 import type { VaultFlags } from '../../src/cli/options.js';
 import type { OpenBao } from './openbao.js';
@@ -74,4 +75,15 @@ export function clusterFixture(id: string, extra: Partial<NewCluster> = {}): New
     rke2Version: 'v1.30.1+rke2r1',
     ...extra,
   };
+}
+
+/** The VaultError a promise rejects with (the test fails if it resolves or rejects with anything else). */
+export async function rejection(p: Promise<unknown>): Promise<VaultError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof VaultError) return err;
+    throw err;
+  }
+  throw new Error('expected a VaultError');
 }
