@@ -8,11 +8,10 @@
  * on a command line. The edgectl executable (dist/edgectl-linux-x64) is bind-mounted
  * read-only at /opt/edgectl, so a rebuild is seen without copying 100 MB into each host.
  */
-import { type SpawnOptions, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
-import type { ExecResult } from './sim-host.js';
+import { type ExecResult, exec } from './sim-host.js';
 
 export const LAB_SH = join(PROJECT_ROOT, 'tools/lab.sh');
 /** this machine's address on the lab bridge: listen here for the hosts to reach you */
@@ -38,25 +37,8 @@ export function containerHostsUnavailable(): string | undefined {
   return undefined;
 }
 
-/**
- * Run a command and capture its output (like sim-host.ts's exec, but a command that exits
- * without reading its stdin is not an error: EPIPE on stdin is ignored).
- */
-export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<ExecResult> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin?.on('error', () => {
-      // the command exited before reading its input
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    child.stdin?.end(opts.input ?? '');
-  });
-}
+/** Run a command and capture its output. */
+export const run = exec;
 
 /** Run tools/lab.sh; env entries reach lab.sh's environment only. */
 export function lab(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<ExecResult> {

@@ -26,7 +26,7 @@ export function simHostUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Run a command and capture its output. */
+/** Run a command and capture its output (a command that exits without reading its stdin is not an error). */
 export function exec(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<ExecResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -34,6 +34,9 @@ export function exec(cmd: string, args: string[], opts: SpawnOptions & { input?:
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin?.on('error', () => {
+      // EPIPE: the command exited before reading its input; its exit code says what happened
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolveRun({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     child.stdin?.end(opts.input ?? '');
