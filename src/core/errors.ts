@@ -21,6 +21,8 @@ export const EXIT_CODES = {
   hostStep: 7,
   /** a trust check failed: server CA does not match the token */
   trust: 8,
+  /** a join code was refused: already used, expired, revoked, forged, or bound elsewhere */
+  joinCode: 9,
   /** internal error: a bug in edgectl */
   internal: 70,
   /** interrupted by a signal (Ctrl-C) */
