@@ -97,7 +97,7 @@ const bytes = readFileSync(OUT);
 const sha256 = createHash('sha256').update(bytes).digest('hex');
 writeFileSync(`${OUT}.sha256`, `${sha256}  edgectl-linux-x64\n`);
 const sums = [`${sha256}  edgectl-linux-x64`];
-for (const script of ['scripts/rke2.sh', 'install-edgectl.sh']) {
+for (const script of ['scripts/rke2.sh', 'scripts/install-edgectl.sh']) {
   const name = script.split('/').pop();
   copyFileSync(script, `dist/${name}`);
   chmodSync(`dist/${name}`, 0o755);

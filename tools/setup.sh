@@ -2,14 +2,15 @@
 # Installs everything the tests and the demo need on a fresh Debian machine of
 # this kind: apt packages (bats + helpers, shellcheck, iproute2, openssl, and
 # binutils for the strip in npm run build:sea, systemd-container + debootstrap +
-# openssh-client for the container hosts of tools/lab.sh), the npm dependencies
+# openssh-client for the container hosts of tools/lab.sh, cloud-init for `cloud-init
+# schema` over the user-data edgectl writes), the npm dependencies
 # (npm ci), and the pinned OpenBao binary (.tools/bin/bao).
 # Idempotent; safe to re-run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-apt_packages=(bats bats-support bats-assert shellcheck iproute2 openssl python3 ca-certificates util-linux binutils systemd-container debootstrap openssh-client procps)
+apt_packages=(bats bats-support bats-assert shellcheck iproute2 openssl python3 ca-certificates util-linux binutils systemd-container debootstrap openssh-client procps cloud-init)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

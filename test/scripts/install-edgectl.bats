@@ -8,7 +8,7 @@ INSTALLER_NAME=install-edgectl.sh
 
 setup() {
   load test_helper
-  INSTALLER=$REPO_ROOT/$INSTALLER_NAME
+  INSTALLER=$REPO_ROOT/scripts/$INSTALLER_NAME
   BIN=$BATS_TEST_TMPDIR/root/usr/local/bin
   RELEASE=$BATS_TEST_TMPDIR/release
   RAN=$BATS_TEST_TMPDIR/ran.log
@@ -40,7 +40,7 @@ route_release() {
 
 # installer ARGS...: run the installer with the stubs first on PATH and no EDGECTL_* settings.
 installer() {
-  run --separate-stderr env -u EDGECTL_BASE_URL -u EDGECTL_VERSION -u EDGECTL_FROM -u EDGECTL_BIN_DIR \
+  run --separate-stderr env -u EDGECTL_BASE_URL -u EDGECTL_VERSION -u EDGECTL_FROM -u EDGECTL_BIN_DIR -u EDGECTL_SHA256 \
     PATH="$HERMETIC_PATH" TMPDIR="$BATS_TEST_TMPDIR" bash "$INSTALLER" "$@"
 }
 
@@ -66,7 +66,7 @@ assert_no_temp_dirs() {
 @test "--help prints the header contract: every option and variable" {
   installer --help
   assert_success
-  for word in --base-url EDGECTL_BASE_URL --version EDGECTL_VERSION --from EDGECTL_FROM --bin-dir EDGECTL_BIN_DIR \
+  for word in --base-url EDGECTL_BASE_URL --version EDGECTL_VERSION --from EDGECTL_FROM --sha256 EDGECTL_SHA256 --bin-dir EDGECTL_BIN_DIR \
     --prefix --dry-run /usr/local/bin https://github.com/edgectl/edgectl/releases/latest/download 'Exit codes'; do
     assert_output --partial -- "$word"
   done
@@ -271,4 +271,29 @@ top_level_commands() {
   assert_equal "$(grep -v '^[[:space:]]*$' "$INSTALLER" | tail -n 1)" 'main "$@"'
   run top_level_commands
   assert_output ""
+}
+
+@test "--sha256 pins the hash: a release whose .sha256 agrees installs, a replaced pair installs nothing" {
+  local good
+  good=$(cut -d' ' -f1 "$RELEASE/edgectl-linux-x64.sha256")
+  installer --base-url "$BASE" --sha256 "${good^^}" --bin-dir "$BIN"
+  assert_success
+  cmp "$BIN/edgectl" "$RELEASE/edgectl-linux-x64"
+  # an attacker who controls the release location replaces the executable and its .sha256
+  rm -f "$BIN/edgectl" "$RAN"
+  printf 'tampered\n' >>"$RELEASE/edgectl-linux-x64"
+  sha256sum "$RELEASE/edgectl-linux-x64" | sed "s|$RELEASE/||" >"$RELEASE/edgectl-linux-x64.sha256"
+  installer --base-url "$BASE" --sha256 "$good" --bin-dir "$BIN"
+  assert_failure 1
+  [[ $stderr == *"--sha256 pins $good; nothing was installed"* ]] || fail "$stderr"
+  [ ! -e "$RAN" ] || fail "the replaced download was run: $(cat "$RAN")"
+  assert_nothing_installed
+  run --separate-stderr env PATH="$HERMETIC_PATH" TMPDIR="$BATS_TEST_TMPDIR" EDGECTL_SHA256="$good" \
+    bash "$INSTALLER" --from "$RELEASE" --bin-dir "$BIN"
+  assert_failure 1
+  [[ $stderr == *"pins $good"* ]] || fail "EDGECTL_SHA256 not honoured: $stderr"
+  assert_nothing_installed
+  installer --from "$RELEASE" --sha256 abc --bin-dir "$BIN"
+  assert_failure 2
+  [[ $stderr == *"--sha256: expected 64 hex digits"* ]] || fail "$stderr"
 }

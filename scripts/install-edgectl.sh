@@ -5,7 +5,7 @@
 #
 # Usage:
 #   curl -fsSL https://github.com/edgectl/edgectl/releases/latest/download/install-edgectl.sh | sudo bash
-#   sudo bash install-edgectl.sh [--base-url URL | --version V | --from DIR] [--bin-dir DIR] [--dry-run]
+#   sudo bash install-edgectl.sh [--base-url URL | --version V | --from DIR] [--sha256 HEX] [--bin-dir DIR] [--dry-run]
 #
 # It fetches edgectl-linux-x64 and edgectl-linux-x64.sha256 (a sha256sum line) from the
 # base URL, or takes them from a local directory (--from, for air-gapped sites), checks the
@@ -21,6 +21,8 @@
 #   --version V      EDGECTL_VERSION   a release tag, e.g. v0.1.0: base URL
 #                    https://github.com/edgectl/edgectl/releases/download/V (ignored with --base-url)
 #   --from DIR       EDGECTL_FROM      take the files from DIR; no network access
+#   --sha256 HEX     EDGECTL_SHA256    the sha256 the executable must have, pinned by the caller
+#                                      (edgectl rke2 cloud-init does): the .sha256 file must agree
 #   --bin-dir DIR    EDGECTL_BIN_DIR   where to install (default /usr/local/bin)
 #   --prefix DIR                       same as --bin-dir DIR/bin
 #   --dry-run                          print what would be done and change nothing (no download)
@@ -28,7 +30,8 @@
 #
 # Needs: bash, uname, mktemp, install, mv, sha256sum (or shasum), and curl (or wget) unless --from.
 # The checksum protects against corrupt and truncated downloads; that the files are genuine
-# rests on HTTPS to the release location (or on how DIR was filled, with --from).
+# rests on HTTPS to the release location (or on how DIR was filled, with --from), unless
+# --sha256 pins the hash from a trusted place.
 #
 # Exit codes: 0 installed or already up to date (or --dry-run), 1 failure, 2 usage error.
 set -euo pipefail
@@ -72,7 +75,7 @@ usage_help() {
   if [ -f "${BASH_SOURCE[0]:-}" ]; then
     usage
   else
-    printf 'install-edgectl.sh [--base-url URL | --version V | --from DIR] [--bin-dir DIR] [--dry-run]\n'
+    printf 'install-edgectl.sh [--base-url URL | --version V | --from DIR] [--sha256 HEX] [--bin-dir DIR] [--dry-run]\n'
   fi
 }
 
@@ -94,15 +97,17 @@ parse_args() {
   VERSION=${EDGECTL_VERSION:-}
   FROM_DIR=${EDGECTL_FROM:-}
   BIN_DIR=${EDGECTL_BIN_DIR:-}
+  PINNED=${EDGECTL_SHA256:-}
   DRY_RUN=""
   while [ "$#" -gt 0 ]; do
     case "$1" in
-      --base-url|--version|--from|--bin-dir|--prefix)
+      --base-url|--version|--from|--sha256|--bin-dir|--prefix)
         if [ "$#" -lt 2 ] || [ -z "$2" ]; then fatal 2 "$1 needs a value (see --help)"; fi
         case "$1" in
           --base-url) BASE_URL=$2 ;;
           --version) VERSION=$2 ;;
           --from) FROM_DIR=$2 ;;
+          --sha256) PINNED=$2 ;;
           --bin-dir) BIN_DIR=$2 ;;
           --prefix) BIN_DIR=${2%/}/bin ;;
         esac
@@ -121,6 +126,8 @@ setup_env() {
   BIN_DIR=${BIN_DIR%/}
   [ -n "$BIN_DIR" ] || BIN_DIR=/
   TARGET=$BIN_DIR/edgectl
+  PINNED=${PINNED,,}
+  if [ -n "$PINNED" ] && ! [[ $PINNED =~ ^[0-9a-f]{64}$ ]]; then fatal 2 "--sha256: expected 64 hex digits"; fi
   if [ -n "$FROM_DIR" ]; then
     [ -d "$FROM_DIR" ] || fatal 2 "--from $FROM_DIR: no such directory"
     SOURCE="directory $FROM_DIR"
@@ -232,6 +239,9 @@ verify_checksum() {
   EXPECTED=${line%%[[:space:]]*}
   EXPECTED=${EXPECTED,,}
   [[ $EXPECTED =~ ^[0-9a-f]{64}$ ]] || fatal "$ASSET.sha256 does not start with a sha256 (got: ${line:0:80})"
+  if [ -n "$PINNED" ] && [ "$PINNED" != "$EXPECTED" ]; then
+    fatal "$ASSET.sha256 from $SOURCE says $EXPECTED, but --sha256 pins $PINNED; nothing was installed"
+  fi
   actual=$(sha256_of "$TMP_DIR/$ASSET")
   if [ "$actual" != "$EXPECTED" ]; then
     fatal "sha256 mismatch for $ASSET from $SOURCE: expected $EXPECTED, got $actual; nothing was installed"
@@ -265,6 +275,7 @@ print_plan() {
   else
     printf 'would download %s/%s.sha256 and %s/%s\n' "$BASE_URL" "$ASSET" "$BASE_URL" "$ASSET"
   fi
+  if [ -n "$PINNED" ]; then printf 'would require sha256 %s (pinned)\n' "$PINNED"; fi
   printf 'would verify the sha256, check that it runs, and install it as %s (mode 0755)\n' "$TARGET"
   printf '(dry run: nothing was downloaded or changed)\n'
 }
