@@ -43,7 +43,10 @@ describe('embedded scripts', () => {
     expect(readFileSync(join(dir, 'rke2.sh'), 'utf8')).toBe('local edits\n');
     const forced = await runEdgectl(['scripts', 'export', '--force', '-o', 'json', dir]);
     expect(forced.code).toBe(0);
-    expect(JSON.parse(forced.stdout).scripts[0]).toMatchObject({ name: 'rke2.sh', changed: true });
+    // every embedded script is listed (install-edgectl.sh sorts before rke2.sh); the edited one changed
+    const listed = JSON.parse(forced.stdout).scripts as Array<{ name: string; changed: boolean }>;
+    expect(listed.map((s) => s.name)).toEqual(onDisk);
+    expect(listed.find((s) => s.name === 'rke2.sh')).toMatchObject({ name: 'rke2.sh', changed: true });
     expect(readFileSync(join(dir, 'rke2.sh')).equals(readFileSync(join(scriptsDir, 'rke2.sh')))).toBe(true);
   });
 });
