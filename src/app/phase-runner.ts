@@ -16,7 +16,7 @@ import { EdgectlError, withHost } from '../core/errors.js';
 import { mapBounded } from '../core/concurrency.js';
 import type { Host, RunContext } from '../core/ports.js';
 import { recordRunHosts } from '../core/run-record.js';
-import { type Gate, RecordingGate } from './plan.js';
+import { type Gate, RecordingGate } from './gate.js';
 
 export interface Phase<H extends Host = Host> {
   /** human title, e.g. "Install the first server" */
@@ -52,10 +52,18 @@ export interface PhaseResult {
   hosts: HostPhaseResult[];
 }
 
-export interface RunPhasesOptions {
+export interface RunPhasesOptions<H extends Host = Host> {
   /** at most this many hosts of a phase in flight */
   concurrency: number;
   dryRun: boolean;
+  /** told when a host's run of a phase starts and ends (progress lines, run records) */
+  observer?: PhaseObserver<H>;
+}
+
+/** Hooks around each host's run of a phase; they must not throw. */
+export interface PhaseObserver<H extends Host = Host> {
+  started?(phase: Phase<H>, host: H): void;
+  ended?(phase: Phase<H>, host: H, result: HostPhaseResult): void;
 }
 
 export interface PhasesOutcome {
@@ -78,7 +86,7 @@ function hostError(ctx: RunContext, err: unknown, host: string, phase: string): 
  * Run the phases and report what happened on every host, the failure included
  * (it is not thrown; runPhases throws it). Cleanups have run when it resolves.
  */
-export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: readonly H[], phases: readonly Phase<H>[], opts: RunPhasesOptions): Promise<PhasesOutcome> {
+export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: readonly H[], phases: readonly Phase<H>[], opts: RunPhasesOptions<H>): Promise<PhasesOutcome> {
   recordRunHosts(ctx, hosts.map((h) => h.name));
   const selected = phases.map((p) => p.select(hosts));
   const out: PhaseResult[] = [];
@@ -116,6 +124,7 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
       }
       if (failure !== undefined) return { ...base, status: 'skipped', duration_ms: 0, changes: [], actions: [] };
       ran.push(host);
+      opts.observer?.started?.(phase, host);
       const gate = new RecordingGate(opts.dryRun);
       const t0 = ctx.clock.monotonicMs();
       const duration = (): number => Math.round(ctx.clock.monotonicMs() - t0);
@@ -124,10 +133,14 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
       } catch (err) {
         const error = hostError(ctx, err, host.name, phase.title);
         failure ??= error;
-        return { ...base, status: 'failed', duration_ms: duration(), changes: gate.changes, actions: gate.lines, error };
+        const failed: HostPhaseResult = { ...base, status: 'failed', duration_ms: duration(), changes: gate.changes, actions: gate.lines, error };
+        opts.observer?.ended?.(phase, host, failed);
+        return failed;
       }
       for (const change of gate.changes) ctx.ui.debug(`${host.name}: change: ${change}`);
-      return { ...base, status: 'done', duration_ms: duration(), changes: gate.changes, actions: gate.lines };
+      const done: HostPhaseResult = { ...base, status: 'done', duration_ms: duration(), changes: gate.changes, actions: gate.lines };
+      opts.observer?.ended?.(phase, host, done);
+      return done;
     });
     out.push({ title: phase.title, hosts: results });
   }
@@ -162,7 +175,7 @@ async function cleanUp<H extends Host>(ctx: RunContext, phases: readonly Phase<H
  * inside each, per-host results. On failure: no new work, cleanups, then the
  * first failure thrown as an EdgectlError naming its host.
  */
-export async function runPhases<H extends Host>(ctx: RunContext, hosts: readonly H[], phases: readonly Phase<H>[], opts: RunPhasesOptions): Promise<PhaseResult[]> {
+export async function runPhases<H extends Host>(ctx: RunContext, hosts: readonly H[], phases: readonly Phase<H>[], opts: RunPhasesOptions<H>): Promise<PhaseResult[]> {
   const outcome = await runPhasesSettled(ctx, hosts, phases, opts);
   if (outcome.error !== undefined) throw outcome.error;
   return outcome.phases;

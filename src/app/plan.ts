@@ -6,19 +6,15 @@
  * of changes a real run makes (k0sctl's "wet" gate, with the descriptions
  * and the code that performs them bound in one call).
  */
-import { EdgectlError, withHost } from '../core/errors.js';
+import { EdgectlError } from '../core/errors.js';
 import type { OutputFormat } from '../core/command-options.js';
 import { type Context, writeJson } from './context.js';
-import { recordCompletedStep, recordCurrentStep, recordRunHosts } from '../core/run-record.js';
+import type { Host, StepHandle } from '../core/ports.js';
+import { recordCompletedStep, recordCurrentStep } from '../core/run-record.js';
+import { type Gate, RecordingGate } from './gate.js';
+import { type Phase, type PhaseObserver, type PhasesOutcome, runPhasesSettled } from './phase-runner.js';
 
-/** The one way a step changes a host or Vault. */
-export interface Gate {
-  readonly dryRun: boolean;
-  /** describe a change (one line, never a secret) and make it; a dry run records it and returns undefined */
-  change<T>(description: string, fn: () => Promise<T>): Promise<T | undefined>;
-  /** a plan line that is not a change (why nothing changes, what a change involves) */
-  note(line: string): void;
-}
+export { type Gate, RecordingGate } from './gate.js';
 
 export interface Step {
   /** short id, e.g. "vault-register" */
@@ -51,38 +47,15 @@ export interface PlannedStep {
   changes: string[];
 }
 
-/** The gate of a real run (runs fn, records the change) or of a dry run (records only); app/phase-runner.ts uses it too. */
-export class RecordingGate implements Gate {
-  readonly lines: string[] = [];
-  readonly changes: string[] = [];
-  constructor(readonly dryRun: boolean) {}
-
-  async change<T>(description: string, fn: () => Promise<T>): Promise<T | undefined> {
-    if (this.dryRun) {
-      this.lines.push(description);
-      this.changes.push(description);
-      return undefined;
-    }
-    const value = await fn();
-    this.lines.push(description);
-    this.changes.push(description);
-    return value;
-  }
-
-  note(line: string): void {
-    this.lines.push(line);
-  }
-}
-
-/** Run every step with a recording-only gate: the plan a real run would execute. */
-export async function dryRunPlan(steps: readonly Step[]): Promise<PlannedStep[]> {
-  const planned: PlannedStep[] = [];
-  for (const s of steps) {
-    const gate = new RecordingGate(true);
-    await s.run(gate);
-    planned.push({ id: s.id, title: s.title, actions: gate.lines, changes: gate.changes });
-  }
-  return planned;
+/** Run every step through the phase runner with a recording-only gate: the plan a real run would execute. */
+export async function dryRunPlan(ctx: Context, steps: readonly Step[]): Promise<PlannedStep[]> {
+  const phases = steps.map((step): Phase<Host> => ({ title: step.title, select: (hosts) => hosts, run: (_host, gate) => step.run(gate) }));
+  const outcome = await runPhasesSettled(ctx, [ctx.host], phases, { concurrency: 1, dryRun: true });
+  if (outcome.error !== undefined) throw asThrown(outcome);
+  return steps.map((s, i) => {
+    const r = outcome.phases[i]?.hosts[0];
+    return { id: s.id, title: s.title, actions: r?.actions ?? [], changes: r?.changes ?? [] };
+  });
 }
 
 /** The plan as human text. */
@@ -105,45 +78,69 @@ export async function preflightPlan(steps: readonly Step[]): Promise<void> {
   for (const step of steps) await step.preflight?.();
 }
 
-/** Run the steps in order; stops at the first failure, naming the step, or when interrupted. */
+/**
+ * Run the steps in order on this host, through the phase runner (each step a
+ * phase over [ctx.host]): stops at the first failure, naming the step and the
+ * host, or when interrupted, saying what was done.
+ */
 export async function executePlan(ctx: Context, steps: readonly Step[]): Promise<StepResult[]> {
   const results: StepResult[] = [];
-  for (const step of steps) {
-    if (ctx.signal.aborted) {
-      throw new EdgectlError('interrupted', `interrupted before "${step.title}"`, {
-        hint: `done so far: ${results.map((r) => r.title).join(', ') || 'nothing'}; re-run the same command to continue`,
-      });
-    }
-    const started = ctx.clock.monotonicMs();
-    const handle = step.ownProgress === true ? undefined : ctx.ui.step(step.title);
-    recordCurrentStep(ctx, step.title);
-    const gate = new RecordingGate(false);
-    try {
-      await step.run(gate);
+  const stepOf = new Map<Phase<Host>, Step>();
+  const handles = new Map<Step, StepHandle | undefined>();
+  const phases = steps.map((step): Phase<Host> => {
+    const phase: Phase<Host> = { title: step.title, select: (hosts) => hosts, run: (_host, gate) => step.run(gate) };
+    stepOf.set(phase, step);
+    return phase;
+  });
+  const observer: PhaseObserver<Host> = {
+    started(phase) {
+      const step = stepOf.get(phase);
+      if (step === undefined) return;
+      handles.set(step, step.ownProgress === true ? undefined : ctx.ui.step(step.title));
+      recordCurrentStep(ctx, step.title);
+    },
+    ended(phase, _host, r) {
+      const step = stepOf.get(phase);
+      if (step === undefined) return;
+      const handle = handles.get(step);
+      if (r.status !== 'done') {
+        handle?.fail(); // the ✗ line names the step; the error itself says why
+        return;
+      }
       recordCurrentStep(ctx, undefined);
       handle?.done();
-    } catch (err) {
-      handle?.fail(); // the ✗ line names the step; the error itself says why
-      if (ctx.signal.aborted) {
-        throw new EdgectlError('interrupted', `interrupted during "${step.title}"`, {
-          hint: `completed before it: ${results.map((r) => r.title).join('; ') || 'nothing'}. Re-run the same command to continue: every step is safe to repeat`,
-        });
-      }
-      if (err instanceof EdgectlError && err.host === undefined) {
-        // the error names the host it happened on (-o json "host"); the text boundary leaves it out
-        // while the run spans this one host, so stderr reads as before (cli/run.ts)
-        const host = ctx.host.name;
-        recordRunHosts(ctx, [host]);
-        throw withHost(err, host);
-      }
-      throw err;
-    }
-    for (const change of gate.changes) ctx.ui.debug(`change: ${change}`);
-    const result = { id: step.id, title: step.title, duration_ms: Math.round(ctx.clock.monotonicMs() - started), changes: gate.changes };
-    results.push(result);
-    recordCompletedStep(ctx, { id: result.id, title: result.title, duration_ms: result.duration_ms });
+      const result = { id: step.id, title: step.title, duration_ms: r.duration_ms, changes: r.changes };
+      results.push(result);
+      recordCompletedStep(ctx, { id: result.id, title: result.title, duration_ms: result.duration_ms });
+    },
+  };
+  const outcome = await runPhasesSettled(ctx, [ctx.host], phases, { concurrency: 1, dryRun: false, observer });
+  if (outcome.error === undefined) return results;
+  const failed = outcome.phases.flatMap((p) => p.hosts).find((r) => r.status === 'failed');
+  if (failed === undefined) {
+    const next = outcome.phases.at(-1)?.title ?? steps[results.length]?.title ?? '';
+    throw new EdgectlError('interrupted', `interrupted before "${next}"`, {
+      hint: `done so far: ${results.map((r) => r.title).join(', ') || 'nothing'}; re-run the same command to continue`,
+    });
   }
-  return results;
+  if (ctx.signal.aborted) {
+    throw new EdgectlError('interrupted', `interrupted during "${failed.phase}"`, {
+      hint: `completed before it: ${results.map((r) => r.title).join('; ') || 'nothing'}. Re-run the same command to continue: every step is safe to repeat`,
+    });
+  }
+  throw asThrown(outcome);
+}
+
+/**
+ * The error a one-host plan throws: the runner's, which names the host it happened on (-o json
+ * "host"; the text boundary leaves it out while the run spans this one host, so stderr reads as
+ * before, cli/run.ts); an error that is not an EdgectlError is thrown as it came (a bug: exit 70).
+ */
+function asThrown(outcome: PhasesOutcome): unknown {
+  const failed = outcome.phases.flatMap((p) => p.hosts).find((r) => r.status === 'failed');
+  const cause: unknown = failed?.error?.cause;
+  if (failed?.error?.kind === 'internal' && cause !== undefined && !(cause instanceof EdgectlError) && failed.error.step === failed.phase) return cause;
+  return outcome.error;
 }
 
 export interface PlanRun {
@@ -166,7 +163,7 @@ export interface PlanRun {
 export async function runPlan(ctx: Context, p: PlanRun): Promise<StepResult[] | undefined> {
   await preflightPlan(p.steps);
   if (p.dryRun) {
-    const planned = await dryRunPlan(p.steps);
+    const planned = await dryRunPlan(ctx, p.steps);
     if (p.output === 'json') {
       writeJson(ctx, { dry_run: true, ...p.json, plan: planned });
     } else {
