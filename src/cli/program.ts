@@ -9,6 +9,7 @@ import type { Context } from '../app/context.js';
 import { safeParserOutput } from '../core/credential.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { INIT_DESCRIPTION, registerInitCommand } from './commands/init.js';
 import { registerRke2Commands } from './commands/rke2.js';
 import { registerScriptsCommands } from './commands/scripts.js';
 import { registerVaultCommands } from './commands/vault.js';
@@ -56,11 +57,14 @@ export const COMMAND_GROUPS: ReadonlyArray<{
   readonly name: string;
   readonly description: string;
   readonly register: (program: Command, registrar: Registrar) => void;
+  /** a single small command: always registered (its help line shows its arguments) */
+  readonly small?: true;
 }> = [
   { name: 'rke2', description: 'install and operate RKE2 on this host', register: registerRke2Commands },
   { name: 'cluster', description: 'the cluster registry in Vault', register: registerClusterCommands },
   { name: 'vault', description: 'check the Vault setup edgectl depends on', register: registerVaultCommands },
   { name: 'scripts', description: 'the embedded host scripts (scripts/*.sh)', register: registerScriptsCommands },
+  { name: 'init', description: INIT_DESCRIPTION, register: registerInitCommand, small: true },
 ];
 
 /** The group a command line runs: its first word, when that is a group's name. */
@@ -98,7 +102,7 @@ export function buildProgram(out: { stdout: Writable; stderr: Writable }, regist
     );
 
   for (const group of COMMAND_GROUPS) {
-    if (only === undefined || only.group === group.name) group.register(program, registrar);
+    if (only === undefined || only.group === group.name || group.small === true) group.register(program, registrar);
     else program.command(group.name).description(group.description);
   }
   return program;
