@@ -13,6 +13,7 @@ const noTransport: Transport = {
   readFile: () => Promise.reject(new Error('no I/O in the runner')),
   readSecretFile: () => Promise.reject(new Error('no I/O in the runner')),
   remove: () => Promise.reject(new Error('no I/O in the runner')),
+  copyFrom: () => Promise.reject(new Error('no I/O in the runner')),
   close: () => Promise.resolve(),
 };
 

@@ -44,7 +44,24 @@ export interface RunContext {
 }
 
 /** How a host is reached. */
-export type HostAccess = { kind: 'local' } | { kind: 'ssh'; address: string; user: string; port: number; keyPath?: string };
+export type HostAccess = { kind: 'local' } | SshAccess;
+
+/** An SSH endpoint (the cluster file's ssh block of a host, or its bastion). */
+export interface SshEndpoint {
+  address: string;
+  port: number;
+  user: string;
+  /** private key file; without it the operator's SSH agent */
+  keyPath?: string;
+}
+
+/** How a remote host is reached. */
+export interface SshAccess extends SshEndpoint {
+  kind: 'ssh';
+  /** run commands through `sudo -n` */
+  sudo?: boolean;
+  bastion?: SshEndpoint;
+}
 
 export interface RunOptions {
   /** fed to the command's stdin and nothing else (pair with `--token-file -`) */
@@ -79,6 +96,8 @@ export interface Transport {
   readSecretFile(path: string): Promise<Secret | undefined>;
   /** remove a file; false when it was absent */
   remove(path: string): Promise<boolean>;
+  /** copy a (large) file of this machine to the host, streamed; its sha256 is checked on the host before it is renamed into place */
+  copyFrom(localPath: string, path: string, mode: number, sha256: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -311,4 +330,25 @@ export interface KvStore {
 /** How a command reaches Vault: a client and its KV v2 mount, wired to the run (abort, clock, UI). */
 export interface VaultConnector {
   connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore }>;
+}
+
+// ---- Many hosts: how the operator's machine reaches them (adapters/ssh implements it)
+
+export interface SshConnectOptions {
+  knownHostsPath: string;
+  /** record keys of hosts seen for the first time instead of refusing them (a changed key is always refused) */
+  acceptNewHostKeys: boolean;
+  /** connection timeout per host */
+  timeoutMs: number;
+}
+
+/** A connected remote host. */
+export interface RemoteHost extends Host {
+  readonly access: SshAccess;
+  /** the host key's SHA256 fingerprint */
+  readonly fingerprint: string;
+}
+
+export interface HostConnector {
+  connect(name: string, access: SshAccess, opts: SshConnectOptions): Promise<RemoteHost>;
 }

@@ -7,6 +7,7 @@
  *
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,16 @@ describe('the SSH transport on real sshd', () => {
       expect(await t.readFile('/etc/edgectl-ssh-test.token')).toBeUndefined();
       expect(await t.readSecretFile('/etc/edgectl-ssh-test.token')).toBeUndefined();
       expect((await a.exec('sh', ['-c', 'ls -a /etc | grep -c "^.edgectl\\." || true'])).stdout.trim()).toBe('0');
+      // a large binary file streamed as it is, checked on the host before the rename
+      const big = join(work, 'big.bin');
+      const bytes = Buffer.alloc(8 * 1024 * 1024 + 3, 0);
+      for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
+      writeFileSync(big, bytes);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      await t.copyFrom(big, '/usr/local/bin/big.bin', 0o755, sha);
+      expect((await a.exec('sh', ['-c', 'sha256sum /usr/local/bin/big.bin | cut -d" " -f1; stat -c %a /usr/local/bin/big.bin'])).stdout.split('\n').slice(0, 2)).toEqual([sha, '755']);
+      await expect(t.copyFrom(big, '/usr/local/bin/other.bin', 0o755, 'f'.repeat(64))).rejects.toMatchObject({ kind: 'hostStep', message: expect.stringContaining('arrived with another sha256') });
+      expect((await a.exec('sh', ['-c', 'ls -a /usr/local/bin'])).stdout).not.toMatch(/other\.bin|\.edgectl\./);
     } finally {
       await t.close();
     }

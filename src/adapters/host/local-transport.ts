@@ -4,6 +4,8 @@
  * gives, secrets only on stdin; files are written atomically with their mode.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { EdgectlError } from '../../core/errors.js';
 import { HostState, type Host, type RunOptions, type RunResult, type Transport } from '../../core/ports.js';
@@ -79,6 +81,12 @@ export function localTransport(): Transport {
       return text === undefined || text === '' ? undefined : new Secret(text);
     },
     remove: removeFile,
+    copyFrom: async (localPath, path, mode, sha256) => {
+      const bytes = await readFile(localPath);
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== sha256) throw new EdgectlError('hostStep', `${localPath} has sha256 ${actual}, not ${sha256}: not copied`);
+      await writeFileAtomic(path, bytes, mode);
+    },
     close: async () => {},
   };
 }

@@ -35,6 +35,7 @@ function lazyLocalTransport(): Transport {
     readFile: async (path) => (await t()).readFile(path),
     readSecretFile: async (path) => (await t()).readSecretFile(path),
     remove: async (path) => (await t()).remove(path),
+    copyFrom: async (localPath, path, mode, sha256) => (await t()).copyFrom(localPath, path, mode, sha256),
     close: async () => (loaded === undefined ? undefined : (await loaded).close()),
   };
 }

@@ -11,6 +11,7 @@
  *   under `env -i` with the given environment (never a secret); secrets go on
  *   the channel's stdin only, so no secret is ever part of a command string.
  */
+import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
@@ -247,6 +248,34 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<S
   const PUT = 'set -eu; umask 077; d=$(dirname -- "$1"); t=$(mktemp "$d/.edgectl.XXXXXXXXXX"); trap \'rm -f -- "$t"\' EXIT; cat >"$t"; chmod "$2" "$t"; mv -f -- "$t" "$1"; trap - EXIT';
   const READ = '[ -e "$1" ] || exit 3; cat -- "$1"';
   const REMOVE = '[ -e "$1" ] || [ -L "$1" ] || exit 3; rm -f -- "$1"';
+  const COPY = 'set -eu; d=$(dirname -- "$1"); mkdir -p -- "$d"; t=$(mktemp "$d/.edgectl.XXXXXXXXXX"); trap \'rm -f -- "$t"\' EXIT; cat >"$t"; [ "$(sha256sum "$t" | cut -d" " -f1)" = "$3" ] || exit 4; chmod "$2" "$t"; mv -f -- "$t" "$1"; trap - EXIT';
+
+  /** Run with a file streamed to stdin (bytes as they are: an SSH channel is 8-bit clean). */
+  const runWithStdinStream = (argv: readonly string[], source: NodeJS.ReadableStream): Promise<RunResult> =>
+    new Promise((resolve, reject) => {
+      client.exec(remoteCommand(argv, undefined, sudo), (err, stream) => {
+        if (err) {
+          reject(new EdgectlError('hostStep', `SSH to ${describeEndpoint(target)}: cannot run ${argv[0]}: ${err.message}`));
+          return;
+        }
+        const tail: string[] = [];
+        let exitCode: number | undefined;
+        stream.on('data', () => {});
+        stream.stderr.on('data', (d: Buffer) => {
+          tail.push(...d.toString().split('\n').filter(Boolean));
+          tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
+        });
+        stream.on('exit', (code: number | null, signal?: string) => {
+          exitCode = code ?? 128 + signalNumber(signal);
+        });
+        stream.on('close', () => resolve({ exitCode: exitCode ?? 255, stdout: '', stderrTail: tail }));
+        source.on('error', (e) => {
+          stream.close();
+          reject(new EdgectlError('hostStep', `cannot read ${String((e as NodeJS.ErrnoException).path ?? 'the local file')}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+        });
+        source.pipe(stream);
+      });
+    });
 
   return {
     hostKeyFingerprint: conn.fingerprint,
@@ -270,6 +299,12 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<S
       return text === '' ? undefined : new Secret(text);
     },
     remove: async (path) => (await checked(['sh', '-c', REMOVE, 'sh', path], `remove ${path}`)).exitCode === 0,
+    copyFrom: async (localPath, path, mode, sha256) => {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new EdgectlError('internal', 'copyFrom: bad sha256');
+      const r = await runWithStdinStream(['sh', '-c', COPY, 'sh', path, mode.toString(8), sha256], createReadStream(localPath));
+      if (r.exitCode === 4) throw new EdgectlError('hostStep', `copy of ${localPath} to ${target.address}:${path} arrived with another sha256 than ${sha256.slice(0, 16)}…; nothing was replaced`);
+      if (r.exitCode !== 0) throw new EdgectlError('hostStep', `copy of ${localPath} to ${target.address}:${path} failed (exit ${r.exitCode}): ${r.stderrTail.slice(-2).join(' ').slice(0, 300)}`);
+    },
     close: async () => {
       client.end();
       bastion?.end();
