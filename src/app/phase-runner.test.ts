@@ -239,3 +239,25 @@ describe('runPhases', () => {
     expect(outcome.error).toMatchObject({ kind: 'interrupted', host: 'node-2' });
   });
 });
+
+describe('tolerant phases (agents in a pool)', () => {
+  it('a failed host sits out the later phases; the others go on; the run ends with that failure', async () => {
+    const { ctx } = fakeContext();
+    const ran: string[] = [];
+    const join: Phase<FakeHost> = {
+      title: 'Join agents',
+      tolerant: true,
+      select: (hs) => hs,
+      run: async (h) => {
+        if (h.name === 'node-2') throw new EdgectlError('hostStep', 'join failed');
+        ran.push(`join ${h.name}`);
+      },
+    };
+    const label: Phase<FakeHost> = { title: 'Label', select: (hs) => hs, run: async (h) => { ran.push(`label ${h.name}`); } };
+    const outcome = await runPhasesSettled(ctx, fakeHosts(3), [join, label], { concurrency: 1, dryRun: false });
+    expect(ran).toEqual(['join node-1', 'join node-3', 'label node-1', 'label node-3']);
+    expect(outcome.error).toMatchObject({ kind: 'hostStep', host: 'node-2' });
+    expect(outcome.phases[0]?.hosts.map((r) => r.status)).toEqual(['done', 'failed', 'done']);
+    expect(outcome.phases[1]?.hosts.map((r) => r.host)).toEqual(['node-1', 'node-3']);
+  });
+});

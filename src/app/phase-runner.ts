@@ -29,6 +29,11 @@ export interface Phase<H extends Host = Host> {
   run(host: H, gate: Gate): Promise<void>;
   /** undo or tidy on a host whose run of this phase started, when this phase or a later one fails (never in a dry run) */
   cleanup?(host: H): Promise<void>;
+  /**
+   * a failure on one host does not stop the others (agents joining in a pool):
+   * the host is out of the later phases, the run goes on and ends failed
+   */
+  tolerant?: boolean;
 }
 
 /** What one phase did on one host. */
@@ -106,11 +111,14 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
   }
 
   let failure: EdgectlError | undefined;
+  /** failures of tolerant phases: their hosts sit out the later phases */
+  let tolerated: EdgectlError | undefined;
+  const outOfRun = new Set<string>();
   /** per phase index: the hosts whose run started */
   const started: H[][] = [];
   for (const [i, phase] of phases.entries()) {
     if (failure !== undefined) break;
-    const targets = selected[i] ?? [];
+    const targets = (selected[i] ?? []).filter((h) => !outOfRun.has(h.name));
     const ran: H[] = [];
     started.push(ran);
     // the pool never rejects: each host's failure is a value, so every host in flight ends before the barrier
@@ -132,7 +140,12 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
         await phase.run(host, gate);
       } catch (err) {
         const error = hostError(ctx, err, host.name, phase.title);
-        failure ??= error;
+        if (phase.tolerant === true && !ctx.signal.aborted) {
+          tolerated ??= error;
+          outOfRun.add(host.name);
+        } else {
+          failure ??= error;
+        }
         const failed: HostPhaseResult = { ...base, status: 'failed', duration_ms: duration(), changes: gate.changes, actions: gate.lines, error };
         opts.observer?.ended?.(phase, host, failed);
         return failed;
@@ -146,7 +159,7 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
   }
 
   if (failure !== undefined && !opts.dryRun) await cleanUp(ctx, phases, started, out, opts.concurrency);
-  return { phases: out, error: failure };
+  return { phases: out, error: failure ?? tolerated };
 }
 
 /** The cleanups of every phase that started, latest phase first, for the hosts whose run of it started. */
