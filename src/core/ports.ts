@@ -221,6 +221,35 @@ export interface ThisHost extends Host {
   readConfigFile(path: string): Promise<ConfigFileFacts>;
   /** fetch <server>/cacerts and compare its sha256 with the token's; a trust error on mismatch */
   verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs?: number): Promise<CaCheckResult>;
+  /** the bytes of a regular file, undefined when absent; anything else (a FIFO, a directory) is refused unread */
+  readRegularFile(path: string): Promise<Uint8Array | undefined>;
+  /** kubeconfig files on this machine and the secret text they hold */
+  readonly kubeconfigs: KubeconfigFiles;
+}
+
+/** What a path and its directory are, followed through symlinks. */
+export type PathKind = 'absent' | 'directory' | 'other';
+
+/**
+ * Kubeconfig text (it holds the cluster admin's key) stays a Secret in app/:
+ * the checks and rewrites of core/kubeconfig.ts run here on the revealed text,
+ * and files are written atomically with mode 0600 (adapters/host/kubeconfig-files.ts).
+ */
+export interface KubeconfigFiles {
+  /** what is wrong with it as a kubeconfig, or undefined (core kubeconfigProblem) */
+  problem(kubeconfig: Secret): Promise<string | undefined>;
+  /** pointed at server, RKE2's "default" entries renamed to name (core rewriteKubeconfig) */
+  rewrite(kubeconfig: Secret, opts: { server: string; name: string }): Promise<{ kubeconfig: Secret; server: string }>;
+  /** the server URLs of its cluster entries (core kubeconfigServers) */
+  servers(kubeconfig: Secret): Promise<string[]>;
+  /** what path and its directory are */
+  probe(path: string): Promise<{ dir: PathKind; target: PathKind }>;
+  /** whether kubeconfig merges into the file at path (false: what is there is not a kubeconfig) */
+  mergesInto(path: string, kubeconfig: Secret, opts: { useContext: boolean }): Promise<boolean>;
+  /** create dir and its missing parents with mode */
+  createDirectory(dir: string, mode: number): Promise<void>;
+  /** write path atomically with mode 0600: kubeconfig, or (merge) kubeconfig merged into what the file holds now */
+  write(path: string, kubeconfig: Secret, opts: { merge: boolean; useContext: boolean }): Promise<void>;
 }
 
 // ---- Vault: what app/ uses of the client and of a KV v2 mount (adapters/vault implements both)
