@@ -10,8 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
-import { type ServerAddress, apiServerUrl, isLoopbackHost, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
-import { Secret } from '../core/secret.js';
+import { type ServerAddress, apiServerUrl, isLoopbackHost, parseServerAddress, serverAddressProblem } from '../core/kubeconfig.js';
+import type { Secret } from '../core/secret.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
@@ -103,7 +103,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
   ctx.host.requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
   const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.publish ? resolveClusterId(input.clusterId, localId) : (input.clusterId ?? localId);
-  const original = await ctx.host.readFileIfExists(HOST_PATHS.adminKubeconfig);
+  const original = await ctx.host.kubeconfigs.read(HOST_PATHS.adminKubeconfig);
   if (original === undefined) {
     throw new EdgectlError('precondition', `there is no admin kubeconfig at ${HOST_PATHS.adminKubeconfig}: this host is not an RKE2 server, or rke2-server has not started yet`, {
       hint: 'run this on a server of the cluster; elsewhere fetch a published one with --from-vault --cluster-id ID',
@@ -128,8 +128,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
       }
       server = apiServerUrl(parseServerAddress(candidate));
     }
-    const rewritten = rewriteKubeconfig(original, { server, name: clusterId ?? 'rke2' });
-    const kubeconfig = new Secret(rewritten.text);
+    const { kubeconfig } = await ctx.host.kubeconfigs.rewrite(original, { server, name: clusterId ?? 'rke2' });
     const steps: Step[] = [];
     const json: KubeconfigJson = { cluster_id: clusterId ?? null, source: 'local', server, out: null, published: null };
     if (store !== undefined && clusterId !== undefined) {

@@ -236,6 +236,8 @@ export type PathKind = 'absent' | 'directory' | 'other';
  * and files are written atomically with mode 0600 (adapters/host/kubeconfig-files.ts).
  */
 export interface KubeconfigFiles {
+  /** a kubeconfig file (e.g. RKE2's rke2.yaml), undefined when absent */
+  read(path: string): Promise<Secret | undefined>;
   /** what is wrong with it as a kubeconfig, or undefined (core kubeconfigProblem) */
   problem(kubeconfig: Secret): Promise<string | undefined>;
   /** pointed at server, RKE2's "default" entries renamed to name (core rewriteKubeconfig) */

@@ -17,6 +17,10 @@ async function kindOf(path: string): Promise<PathKind> {
 
 export function createKubeconfigFiles(): KubeconfigFiles {
   return {
+    read: async (path) => {
+      const text = await readFileIfExists(path);
+      return text === undefined ? undefined : new Secret(text);
+    },
     problem: async (kubeconfig) => kubeconfigProblem(kubeconfig.reveal()),
     rewrite: async (kubeconfig, opts) => {
       const r = rewriteKubeconfig(kubeconfig.reveal(), opts);

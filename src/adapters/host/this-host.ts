@@ -78,6 +78,7 @@ function lazyKubeconfigFiles(): KubeconfigFiles {
   let loaded: Promise<KubeconfigFiles> | undefined;
   const k = (): Promise<KubeconfigFiles> => (loaded ??= import('./kubeconfig-files.js').then((m) => m.createKubeconfigFiles()));
   return {
+    read: async (path) => (await k()).read(path),
     problem: async (kubeconfig) => (await k()).problem(kubeconfig),
     rewrite: async (kubeconfig, opts) => (await k()).rewrite(kubeconfig, opts),
     servers: async (kubeconfig) => (await k()).servers(kubeconfig),
