@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { LIST_CONCURRENCY } from '../src/app/registry.js';
+import { LIST_CONCURRENCY } from '../src/adapters/vault/registry.js';
 import { mapBounded } from '../src/core/concurrency.js';
 import { Secret } from '../src/core/secret.js';
 import { enableKv, startOpenBao } from '../test/support/openbao.js';

@@ -3,7 +3,7 @@
  * start at the same moment and each reads the same cluster's join token the
  * way `edgectl rke2 agent` does: its own Vault session (src/app/vault-session.ts,
  * so its own client and connection pool, src/adapters/vault/client.ts), an
- * AppRole login, then registry.readCluster (src/app/registry.ts). Reported per
+ * AppRole login, then registry.readCluster (src/adapters/vault/clusters.ts). Reported per
  * N: successes, retries the client needed, p50/p99 time-to-token, and the wall
  * time until the last agent had its token. One process plays every agent, so
  * the clients and the OpenBao dev server (in-memory storage) share this

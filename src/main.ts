@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 // static, not `await import()`: the single executable runs the bundle through vm.Script, which
 // has no dynamic-import callback, so any import() left in the bundle fails there (tools/bundle.mjs rejects them)
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import { writeSecretLine } from './adapters/secret-output.js';
 import { createSignalHandler } from './adapters/shutdown.js';
 import { createThisHost } from './adapters/host/this-host.js';
 import { createVaultConnector } from './adapters/vault/connector.js';
@@ -78,6 +79,7 @@ const ctx: Context = {
   },
   clock,
   homeDir: homedir(),
+  writeSecretLine: (secret, newline) => writeSecretLine(stdout(), secret, newline),
   get signal() {
     return abortController().signal;
   },

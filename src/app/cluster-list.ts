@@ -3,7 +3,7 @@ import type { VaultFlags } from '../core/command-options.js';
 import { formatTags, renderTable } from '../core/table.js';
 import { CLUSTERS_FOLDER } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import type { ClusterSummary } from './registry.js';
+import type { ClusterSummary } from '../core/cluster-records.js';
 import { openVault } from './vault-session.js';
 
 export interface ClusterListInput {

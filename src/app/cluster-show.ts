@@ -34,7 +34,7 @@ export async function runClusterShow(ctx: Context, input: ClusterShowInput): Pro
     const cluster = await vault.registry.readCluster(input.id);
     if (input.showToken) {
       // the one place edgectl prints a token: stdout only, nothing else on it
-      ctx.stdout.write(`${cluster.token.reveal()}\n`);
+      ctx.writeSecretLine(cluster.token, 'always');
       return;
     }
     const [history, nodes] = await Promise.all([vault.registry.readClusterHistory(input.id), vault.registry.listNodes(input.id)]);

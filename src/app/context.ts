@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RunContext, ThisHost, VaultConnector } from '../core/ports.js';
 import { markJsonWritten } from '../core/run-record.js';
+import type { Secret } from '../core/secret.js';
 
 export type { Clock, Env, StepHandle, Ui } from '../core/ports.js';
 
@@ -21,6 +22,11 @@ export interface Context extends RunContext {
   readonly stderrIsTTY: boolean;
   /** home directory, for ~/.vault-token */
   readonly homeDir: string;
+  /**
+   * Write a secret on stdout, the only way one reaches it (adapters/secret-output.ts):
+   * followed by a newline always, or only when it does not end with one.
+   */
+  writeSecretLine(secret: Secret, newline: 'always' | 'if-missing'): void;
 }
 
 /** Write one line of data to stdout. */

@@ -13,7 +13,7 @@ import { parseJoinToken } from '../core/rke2-token.js';
 import { assertJoinableCluster } from '../core/validate-node.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
-import { tokenGenerationOf } from './registry.js';
+import { tokenGenerationOf } from '../core/cluster-records.js';
 import { settleJoinVersion } from './rke2-join-version.js';
 import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';

@@ -13,7 +13,7 @@ import { parseRke2Version } from '../core/rke2-version.js';
 import { type SkewNode, defaultJoinVersion, joinSkewProblems } from '../core/version-skew.js';
 import type { Context } from './context.js';
 import type { Step } from './plan.js';
-import type { ClusterRecord, NodeRecord } from './registry.js';
+import type { ClusterRecord, NodeRecord } from '../core/cluster-records.js';
 import { readRke2Status } from './rke2-node.js';
 import { clusterApiPath, findCluster } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';

@@ -6,13 +6,12 @@
  * rke2-admin/<id>/kubeconfig, a tree agent policies on rke2/* cannot read.
  * --from-vault fetches it on an operator's machine.
  */
-import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
-import { type ServerAddress, apiServerUrl, isLoopbackHost, kubeconfigProblem, kubeconfigServers, mergeKubeconfig, parseServerAddress, rewriteKubeconfig, serverAddressProblem } from '../core/kubeconfig.js';
-import { Secret } from '../core/secret.js';
+import { type ServerAddress, apiServerUrl, isLoopbackHost, parseServerAddress, serverAddressProblem } from '../core/kubeconfig.js';
+import type { Secret } from '../core/secret.js';
 import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
@@ -74,9 +73,9 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
         hint: 'publish it from a server of the cluster: sudo -E edgectl rke2 kubeconfig --publish',
       });
     }
-    let text = published.kubeconfig.reveal();
+    let kubeconfig = published.kubeconfig;
     let server = published.server;
-    const problem = kubeconfigProblem(text);
+    const problem = await ctx.host.kubeconfigs.problem(kubeconfig);
     if (problem !== undefined) {
       // never written out: a file that is not a kubeconfig would break kubectl (and a merge would fail on it)
       throw new EdgectlError('vaultState', `what ${store.kv.dataPath(adminKubeconfigPath(clusterId))} holds ${problem}; nothing was written`, {
@@ -84,17 +83,17 @@ async function fromVault(ctx: Context, input: KubeconfigInput, address: ServerAd
       });
     }
     if (address !== undefined) {
-      const r = rewriteKubeconfig(text, { server: apiServerUrl(address), name: clusterId });
-      text = r.text;
+      const r = await ctx.host.kubeconfigs.rewrite(kubeconfig, { server: apiServerUrl(address), name: clusterId });
+      kubeconfig = r.kubeconfig;
       server = r.server;
     }
-    if (kubeconfigServers(text).some((s) => isLoopbackHost(new URL(s).hostname))) {
+    if ((await ctx.host.kubeconfigs.servers(kubeconfig)).some((s) => isLoopbackHost(new URL(s).hostname))) {
       throw new EdgectlError('precondition', `the published kubeconfig of ${clusterId} points at a loopback address`, { hint: 'pass --server-address ADDR, or re-publish it from a server' });
     }
     const out = expandHome(ctx, input.out ?? `${clusterId}.kubeconfig`);
     const json: KubeconfigJson = { cluster_id: clusterId, source: 'vault', server, out: out === '-' ? null : resolve(out), published: null, out_action: null };
-    const steps = await writeSteps(ctx, out, new Secret(text), input, json);
-    await finish(ctx, input, steps, json, out === '-' ? text : undefined);
+    const steps = await writeSteps(ctx, out, kubeconfig, input, json);
+    await finish(ctx, input, steps, json, out === '-' ? kubeconfig : undefined);
   } finally {
     await store.close();
   }
@@ -104,7 +103,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
   ctx.host.requireRoot('edgectl rke2 kubeconfig'); // rke2.yaml is root-only
   const localId = await ctx.host.readLocalClusterId();
   const clusterId = input.publish ? resolveClusterId(input.clusterId, localId) : (input.clusterId ?? localId);
-  const original = await ctx.host.readFileIfExists(HOST_PATHS.adminKubeconfig);
+  const original = await ctx.host.kubeconfigs.read(HOST_PATHS.adminKubeconfig);
   if (original === undefined) {
     throw new EdgectlError('precondition', `there is no admin kubeconfig at ${HOST_PATHS.adminKubeconfig}: this host is not an RKE2 server, or rke2-server has not started yet`, {
       hint: 'run this on a server of the cluster; elsewhere fetch a published one with --from-vault --cluster-id ID',
@@ -129,8 +128,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
       }
       server = apiServerUrl(parseServerAddress(candidate));
     }
-    const rewritten = rewriteKubeconfig(original, { server, name: clusterId ?? 'rke2' });
-    const kubeconfig = new Secret(rewritten.text);
+    const { kubeconfig } = await ctx.host.kubeconfigs.rewrite(original, { server, name: clusterId ?? 'rke2' });
     const steps: Step[] = [];
     const json: KubeconfigJson = { cluster_id: clusterId ?? null, source: 'local', server, out: null, published: null };
     if (store !== undefined && clusterId !== undefined) {
@@ -148,7 +146,7 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
       steps.push(...(await writeSteps(ctx, out, kubeconfig, input, json)));
       json.out = out === '-' ? null : resolve(out);
     }
-    await finish(ctx, input, steps, json, out === '-' ? rewritten.text : undefined);
+    await finish(ctx, input, steps, json, out === '-' ? kubeconfig : undefined);
   } finally {
     await store?.close();
   }
@@ -183,35 +181,29 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
   if (out === '-') return []; // printed by finish, after the plan ran
   const path = resolve(out);
   const dir = dirname(path);
-  const st = await fs.stat(dir).catch(() => undefined);
-  if (st !== undefined && !st.isDirectory()) throw new EdgectlError('precondition', `cannot write ${path}: ${dir} is not a directory`);
-  const existing = await fs.stat(path).catch(() => undefined);
-  if (existing?.isDirectory() === true) throw usageError(`--out ${out} is a directory; give a file name`);
+  const found = await ctx.host.kubeconfigs.probe(path);
+  if (found.dir === 'other') throw new EdgectlError('precondition', `cannot write ${path}: ${dir} is not a directory`);
+  if (found.target === 'directory') throw usageError(`--out ${out} is a directory; give a file name`);
+  const exists = found.target !== 'absent';
   const force = input.force === true;
-  const merge = existing !== undefined && !force;
-  if (merge) {
-    // refuse before anything runs when the file there is not a kubeconfig: it is not ours to overwrite
-    const current = (await ctx.host.readFileIfExists(path)) ?? '';
-    try {
-      mergeKubeconfig(current, kubeconfig.reveal(), { useContext: input.useContext === true });
-    } catch {
-      throw new EdgectlError('precondition', `${path} exists and is not a kubeconfig; nothing was written`, { hint: 'choose another --out, or pass --force to replace it' });
-    }
+  const merge = exists && !force;
+  const useContext = input.useContext === true;
+  // refuse before anything runs when the file there is not a kubeconfig: it is not ours to overwrite
+  if (merge && !(await ctx.host.kubeconfigs.mergesInto(path, kubeconfig, { useContext }))) {
+    throw new EdgectlError('precondition', `${path} exists and is not a kubeconfig; nothing was written`, { hint: 'choose another --out, or pass --force to replace it' });
   }
-  json.out_action = existing === undefined ? 'created' : merge ? 'merged' : 'replaced';
+  json.out_action = !exists ? 'created' : merge ? 'merged' : 'replaced';
   const write = merge
-    ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${input.useContext === true ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
-    : `${existing === undefined ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`;
+    ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${useContext ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
+    : `${!exists ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`;
   return [
     {
       id: 'write-file',
       title: `${merge ? 'Merge' : 'Write'} the kubeconfig ${merge ? 'into' : 'to'} ${path}`,
       run: async (gate) => {
-        if (st === undefined) await gate.change(`create ${dir} (mode 0700)`, () => fs.mkdir(dir, { recursive: true, mode: 0o700 }));
+        if (found.dir === 'absent') await gate.change(`create ${dir} (mode 0700)`, () => ctx.host.kubeconfigs.createDirectory(dir, 0o700));
         await gate.change(write, async () => {
-          let text = kubeconfig.reveal();
-          if (merge) text = mergeKubeconfig((await ctx.host.readFileIfExists(path)) ?? '', text, { useContext: input.useContext === true }).text;
-          await ctx.host.writeFileAtomic(path, text, 0o600);
+          await ctx.host.kubeconfigs.write(path, kubeconfig, { merge, useContext });
           ctx.ui.debug(`wrote ${path}`);
         });
       },
@@ -219,11 +211,11 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
   ];
 }
 
-async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: string | undefined): Promise<void> {
+async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: Secret | undefined): Promise<void> {
   const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 kubeconfig (${json.source === 'vault' ? 'from Vault' : 'from this server'}, server ${json.server}):`, json: { ...json }, steps });
   if (results === undefined) return;
   if (toStdout !== undefined) {
-    ctx.stdout.write(toStdout.endsWith('\n') ? toStdout : `${toStdout}\n`);
+    ctx.writeSecretLine(toStdout, 'if-missing');
     return;
   }
   if (input.output === 'json') {

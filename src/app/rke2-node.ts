@@ -9,7 +9,7 @@ import { HOST_PATHS } from '../core/host-paths.js';
 import { type TokenStanding, classifyLocalToken } from '../core/rke2-token.js';
 import type { NodeEntry } from '../core/vault-layout.js';
 import type { Context } from './context.js';
-import type { ClusterRecord } from './registry.js';
+import type { ClusterRecord } from '../core/cluster-records.js';
 import { nodeNameFor } from './rke2-steps.js';
 import { describeVault, findCluster } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';

@@ -6,7 +6,7 @@
 import { EdgectlError } from '../core/errors.js';
 import { type RegistrationChoice, describeRegistration, settleRegisteredUrl } from '../core/registration-address.js';
 import type { Context } from './context.js';
-import type { ClusterRecord } from './registry.js';
+import type { ClusterRecord } from '../core/cluster-records.js';
 
 /** The registration to write for this bootstrap (or re-run); throws a precondition error for an unconfirmed change. */
 export function registrationToWrite(ctx: Context, record: ClusterRecord | undefined, choice: RegistrationChoice, updateServerUrl: boolean): RegistrationChoice {

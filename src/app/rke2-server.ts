@@ -19,7 +19,7 @@ import { assertJoinableCluster, advertiseAddressProblem } from '../core/validate
 import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
-import { type ClusterRecord, tokenGenerationOf } from './registry.js';
+import { type ClusterRecord, tokenGenerationOf } from '../core/cluster-records.js';
 import { decideServer, needsRecord } from './server-decision.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
 import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-version.js';

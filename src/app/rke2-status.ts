@@ -12,7 +12,7 @@ import { renderTable } from '../core/table.js';
 import { clusterSkewProblems } from '../core/version-skew.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { tokenGenerationOf } from './registry.js';
+import { tokenGenerationOf } from '../core/cluster-records.js';
 import { compareWithVault, readReadiness, readRke2Status, resolveClusterId, syncCommand, thisNodeName } from './rke2-node.js';
 import { clusterApiPath, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { openVaultIfConfigured } from './vault-session.js';

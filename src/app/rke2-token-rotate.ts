@@ -20,7 +20,7 @@ import { renderTable } from '../core/table.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
-import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from './registry.js';
+import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from '../core/cluster-records.js';
 import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
 import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';

@@ -9,7 +9,7 @@ import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
-import { tokenGenerationOf } from './registry.js';
+import { tokenGenerationOf } from '../core/cluster-records.js';
 import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry } from './rke2-steps.js';
 import { clusterApiPath, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';

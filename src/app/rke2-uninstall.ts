@@ -13,7 +13,7 @@ import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { confirmByTyping } from './prompt.js';
-import type { ClusterRecord, NodeRecord } from './registry.js';
+import type { ClusterRecord, NodeRecord } from '../core/cluster-records.js';
 import { readRke2Status, resolveClusterId, thisNodeName } from './rke2-node.js';
 import { clusterApiPath, describeVault, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
 import { type VaultSession, openVault } from './vault-session.js';

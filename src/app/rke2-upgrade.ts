@@ -13,7 +13,7 @@ import { installOptionProblems } from '../core/install-options.js';
 import { compareVersionStrings } from '../core/rke2-version.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
-import type { NodeRecord } from './registry.js';
+import type { NodeRecord } from '../core/cluster-records.js';
 import { resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
 import { nodeEntry, rke2VersionOnHost } from './rke2-steps.js';
 import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';

@@ -5,7 +5,7 @@
  */
 import { isVaultError } from '../core/vault-errors.js';
 import { clusterSecretPath, nodeSecretPath } from '../core/vault-layout.js';
-import type { ClusterRecord } from './registry.js';
+import type { ClusterRecord } from '../core/cluster-records.js';
 import type { VaultSession } from './vault-session.js';
 
 /** Where clusters live, for plans and messages: "kv/ at https://… (namespace edge)". */

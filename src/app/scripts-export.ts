@@ -1,7 +1,5 @@
 /** `edgectl scripts export DIR`: write the embedded scripts out for standalone use. */
-import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { showPath } from '../core/show-path.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { embeddedScript, embeddedScriptNames } from '../embedded.js';
 import { type Context, writeJson, writeOut } from './context.js';
@@ -22,8 +20,8 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
   // check everything first, so a refusal leaves no partial export behind
   for (const script of scripts) {
     const path = join(input.dir, script.name);
-    const existing = await readExisting(path);
-    if (existing !== undefined && !existing.equals(script.bytes) && !input.force) {
+    const existing = await ctx.host.readRegularFile(path);
+    if (existing !== undefined && !script.bytes.equals(existing) && !input.force) {
       throw new EdgectlError('precondition', `${path} exists and differs from the embedded ${script.name}`, {
         hint: 'use --force to overwrite it',
       });
@@ -31,8 +29,8 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
   }
   for (const script of scripts) {
     const path = join(input.dir, script.name);
-    const existing = await readExisting(path);
-    const changed = existing === undefined || !existing.equals(script.bytes);
+    const existing = await ctx.host.readRegularFile(path);
+    const changed = existing === undefined || !script.bytes.equals(existing);
     if (changed) await ctx.host.writeFileAtomic(path, script.bytes, 0o755);
     written.push({ name: script.name, path, sha256: script.sha256, changed });
   }
@@ -41,22 +39,4 @@ export async function runScriptsExport(ctx: Context, input: ScriptsExportInput):
     return;
   }
   for (const w of written) writeOut(ctx, `${w.sha256}  ${w.path}`);
-}
-
-/** The bytes of an existing export target, undefined when absent; anything but a regular file is refused unread (a FIFO would block). */
-async function readExisting(path: string): Promise<Buffer | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new EdgectlError('hostStep', `cannot read ${showPath(path)}: ${code ?? (err as Error).message}`);
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw new EdgectlError('precondition', `${showPath(path)} exists and is not a regular file; refusing to replace it`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
 }

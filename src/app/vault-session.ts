@@ -1,15 +1,14 @@
 /**
  * Opens Vault for a command: resolves the configuration (warnings to the UI),
- * builds the client on the run's abort signal and clock, and the registry over
- * the KV v2 mount. Commands call close() in a finally block.
+ * connects (the client on the run's abort signal and clock, the KV v2 mount
+ * and the cluster registry over it). Commands call close() in a finally block.
  */
 import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
-import type { KvStore, VaultClientPort } from '../core/ports.js';
+import type { ClusterRegistry, KvStore, VaultClientPort } from '../core/ports.js';
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
 import type { Context } from './context.js';
-import { ClusterRegistry } from './registry.js';
 
 export interface VaultSession {
   config: VaultConfig;
@@ -36,8 +35,8 @@ export async function openVault(ctx: Context, flags: VaultFlags): Promise<VaultS
 }
 
 async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
-  const { client, kv } = await ctx.vault.connect(ctx, config);
-  return { config, client, kv, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
+  const { client, kv, registry } = await ctx.vault.connect(ctx, config);
+  return { config, client, kv, registry, close: () => client.close() };
 }
 
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */

@@ -3,6 +3,18 @@
  * them (adapters/host, adapters/vault, adapters/terminal) and src/main.ts
  * wires the real ones into the Context; tests pass their own.
  */
+import type {
+  AdminKubeconfig,
+  ClusterChanges,
+  ClusterHistory,
+  ClusterRecord,
+  ClusterSummary,
+  ListClustersOptions,
+  NewCluster,
+  NodeRecord,
+  TokenVersion,
+} from './cluster-records.js';
+import type { ClusterMetadata, NodeEntry } from './vault-layout.js';
 import type { ScriptEvent } from './script-events.js';
 import type { Secret } from './secret.js';
 import type { VaultConfig } from './vault-config.js';
@@ -228,6 +240,37 @@ export interface ThisHost extends Host {
   readConfigFile(path: string): Promise<ConfigFileFacts>;
   /** fetch <server>/cacerts and compare its sha256 with the token's; a trust error on mismatch */
   verifyServerCa(serverUrl: string, expectedHash: string, timeoutMs?: number): Promise<CaCheckResult>;
+  /** the bytes of a regular file, undefined when absent; anything else (a FIFO, a directory) is refused unread */
+  readRegularFile(path: string): Promise<Uint8Array | undefined>;
+  /** kubeconfig files on this machine and the secret text they hold */
+  readonly kubeconfigs: KubeconfigFiles;
+}
+
+/** What a path and its directory are, followed through symlinks. */
+export type PathKind = 'absent' | 'directory' | 'other';
+
+/**
+ * Kubeconfig text (it holds the cluster admin's key) stays a Secret in app/:
+ * the checks and rewrites of core/kubeconfig.ts run here on the revealed text,
+ * and files are written atomically with mode 0600 (adapters/host/kubeconfig-files.ts).
+ */
+export interface KubeconfigFiles {
+  /** a kubeconfig file (e.g. RKE2's rke2.yaml), undefined when absent */
+  read(path: string): Promise<Secret | undefined>;
+  /** what is wrong with it as a kubeconfig, or undefined (core kubeconfigProblem) */
+  problem(kubeconfig: Secret): Promise<string | undefined>;
+  /** pointed at server, RKE2's "default" entries renamed to name (core rewriteKubeconfig) */
+  rewrite(kubeconfig: Secret, opts: { server: string; name: string }): Promise<{ kubeconfig: Secret; server: string }>;
+  /** the server URLs of its cluster entries (core kubeconfigServers) */
+  servers(kubeconfig: Secret): Promise<string[]>;
+  /** what path and its directory are */
+  probe(path: string): Promise<{ dir: PathKind; target: PathKind }>;
+  /** whether kubeconfig merges into the file at path (false: what is there is not a kubeconfig) */
+  mergesInto(path: string, kubeconfig: Secret, opts: { useContext: boolean }): Promise<boolean>;
+  /** create dir and its missing parents with mode */
+  createDirectory(dir: string, mode: number): Promise<void>;
+  /** write path atomically with mode 0600: kubeconfig, or (merge) kubeconfig merged into what the file holds now */
+  write(path: string, kubeconfig: Secret, opts: { merge: boolean; useContext: boolean }): Promise<void>;
 }
 
 // ---- Vault: what app/ uses of the client and of a KV v2 mount (adapters/vault implements both)
@@ -327,9 +370,48 @@ export interface KvStore {
   isDeleted(info: KvVersionInfo): boolean;
 }
 
-/** How a command reaches Vault: a client and its KV v2 mount, wired to the run (abort, clock, UI). */
+/**
+ * The cluster registry in Vault: one KV v2 secret per cluster (join token,
+ * server URL, state, non-secret custom_metadata), one entry per node under it,
+ * the admin kubeconfig under rke2-admin/. Every data write is check-and-set.
+ * adapters/vault/registry.ts implements it over a KvStore.
+ */
+export interface ClusterRegistry {
+  /** create a cluster (cas 0: of two concurrent creates one wins, the other gets a cas-conflict VaultError), then its custom_metadata */
+  registerCluster(input: NewCluster): Promise<ClusterRecord>;
+  /** a cluster (needs only read on its data path); a not-found or deleted VaultError otherwise */
+  readCluster(id: string): Promise<ClusterRecord>;
+  /** a new version with check-and-set on the version read (cas-conflict VaultError when someone wrote in between), then the metadata changes */
+  updateCluster(current: ClusterRecord, changes: ClusterChanges, now?: Date): Promise<ClusterRecord>;
+  /** KV bookkeeping of a cluster (needs read on its metadata path); undefined when it does not exist */
+  readClusterHistory(id: string): Promise<ClusterHistory | undefined>;
+  /** every token the kept versions hold, newest first */
+  readTokenVersions(id: string, opts?: { concurrency?: number }): Promise<TokenVersion[]>;
+  /** merge changes into custom_metadata without a new data version */
+  patchClusterMetadata(current: ClusterRecord, metadata: Partial<Omit<ClusterMetadata, 'createdAt'>>): Promise<void>;
+  /** every cluster under rke2/ with its metadata (never a token) */
+  listClusters(opts?: ListClustersOptions): Promise<ClusterSummary[]>;
+  /** delete a cluster completely: node entries, admin kubeconfig (when permitted), the cluster secret */
+  deleteCluster(id: string, opts?: { concurrency?: number }): Promise<{ nodes: number; kubeconfigDeleted: boolean }>;
+  /** create or update this node's entry (check-and-set, a concurrent write retried, last writer wins) */
+  recordNode(clusterId: string, nodeName: string, entry: NodeEntry): Promise<NodeRecord>;
+  /** one node entry, or undefined */
+  readNode(clusterId: string, nodeName: string): Promise<NodeRecord | undefined>;
+  /** merge changes into an existing entry (check-and-set, retried); undefined, writing nothing, when there is none */
+  patchNode(clusterId: string, nodeName: string, changes: Partial<NodeEntry>): Promise<NodeRecord | undefined>;
+  /** delete a node entry with all its versions; false when there was none */
+  deleteNode(clusterId: string, nodeName: string): Promise<boolean>;
+  /** every node entry of a cluster, sorted by name */
+  listNodes(clusterId: string, opts?: { concurrency?: number }): Promise<NodeRecord[]>;
+  /** the published admin kubeconfig, or undefined */
+  readAdminKubeconfig(id: string): Promise<AdminKubeconfig | undefined>;
+  /** store the admin kubeconfig with check-and-set; nothing written when Vault holds the same one */
+  publishAdminKubeconfig(id: string, input: { kubeconfig: Secret; server: string; publishedBy: string }, now?: Date): Promise<{ version: number; changed: boolean }>;
+}
+
+/** How a command reaches Vault: a client, its KV v2 mount and the cluster registry over it, wired to the run (abort, clock, UI). */
 export interface VaultConnector {
-  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore }>;
+  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore; registry: ClusterRegistry }>;
 }
 
 // ---- Many hosts: how the operator's machine reaches them (adapters/ssh implements it)

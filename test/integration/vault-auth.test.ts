@@ -9,7 +9,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewCluster } from '../../src/app/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
 import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewCluster } from '../../src/app/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
 import { runCli } from '../../src/cli/run.js';
 import { Secret } from '../../src/core/secret.js';
 import { type TestRun, runEdgectl, testContext } from '../support/context.js';

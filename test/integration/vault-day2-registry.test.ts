@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/core/vault-errors.js';
-import { type NewCluster, tokenGenerationOf } from '../../src/app/registry.js';
+import { type NewCluster, tokenGenerationOf } from '../../src/core/cluster-records.js';
 import { Secret } from '../../src/core/secret.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
 import { type TestVault, rootEnv, vaultFrom, clusterFixture } from '../support/vault.js';

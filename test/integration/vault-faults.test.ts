@@ -9,7 +9,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/core/vault-errors.js';
-import type { NewCluster } from '../../src/app/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
 import { runEdgectl } from '../support/context.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type OpenBao, enableKv, freePort, startOpenBao } from '../support/openbao.js';

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewCluster } from '../../src/app/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { BAO_BIN, type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src/core/vault-errors.js';
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
-import { LIST_CONCURRENCY, type NewCluster } from '../../src/app/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
+import { LIST_CONCURRENCY } from '../../src/adapters/vault/registry.js';
 import { mapBounded } from '../../src/core/concurrency.js';
 import { EdgectlError } from '../../src/core/errors.js';
 import { Secret } from '../../src/core/secret.js';

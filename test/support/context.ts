@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { createThisHost } from '../../src/adapters/host/this-host.js';
 import { createVaultConnector } from '../../src/adapters/vault/connector.js';
 import { createTerminalUi } from '../../src/adapters/terminal.js';
+import { writeSecretLine } from '../../src/adapters/secret-output.js';
 import type { Clock, Context, Env } from '../../src/app/context.js';
 import { runCli } from '../../src/cli/run.js';
 
@@ -56,6 +57,7 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
     host: createThisHost(),
     vault: createVaultConnector(),
     homeDir: opts.homeDir ?? '/nonexistent-home',
+    writeSecretLine: (secret, newline) => writeSecretLine(out, secret, newline),
     signal: opts.signal ?? new AbortController().signal,
     ui: createTerminalUi({ stderr: err, isTTY: false, noColor: true, debug: env.EDGECTL_DEBUG === '1', clock }),
   };

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { VaultClient, type VaultClientOptions } from '../../src/adapters/vault/client.js';
 import { type VaultConfig, resolveVaultConfig } from '../../src/core/vault-config.js';
 import { Kv2 } from '../../src/adapters/vault/kv2.js';
-import { ClusterRegistry, type NewCluster } from '../../src/app/registry.js';
+import { VaultClusterRegistry } from '../../src/adapters/vault/registry.js';
+import type { NewCluster } from '../../src/core/cluster-records.js';
 import { Secret } from '../../src/core/secret.js';
 import { VaultError } from '../../src/core/vault-errors.js';
 import type { Env } from '../../src/app/context.js';
@@ -34,7 +35,7 @@ export function configFrom(env: Env, flags: VaultFlags = {}, homeDir = '/nonexis
 export interface TestVault {
   client: VaultClient;
   kv: Kv2;
-  registry: ClusterRegistry;
+  registry: VaultClusterRegistry;
   debug: string[];
   warnings: string[];
 }
@@ -46,7 +47,7 @@ export function vaultFrom(env: Env, opts: VaultClientOptions & { flags?: VaultFl
   const warnings: string[] = [];
   const client = new VaultClient(config, { debug: (m) => debug.push(m), warn: (m) => warnings.push(m), ...opts });
   const kv = new Kv2(client, config.mount);
-  return { client, kv, registry: new ClusterRegistry(kv), debug, warnings };
+  return { client, kv, registry: new VaultClusterRegistry(kv), debug, warnings };
 }
 
 /** Write an ACL policy and create a token holding only it (plus default). */

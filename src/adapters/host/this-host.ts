@@ -8,7 +8,7 @@
  */
 import { hostname, networkInterfaces } from 'node:os';
 import { EdgectlError } from '../../core/errors.js';
-import { HostState, type ThisHost, type Transport } from '../../core/ports.js';
+import { HostState, type KubeconfigFiles, type ThisHost, type Transport } from '../../core/ports.js';
 
 /** The first non-internal IPv4 address (else IPv6), or undefined. */
 function primaryAddress(): string | undefined {
@@ -69,5 +69,23 @@ export function createThisHost(): ThisHost {
     readSecretFile: (async (path: string, rules: Parameters<ThisHost['readSecretFile']>[1]) => (await import('./secret-file.js')).readSecretFile(path, rules)) as ThisHost['readSecretFile'],
     readConfigFile: async (path) => (await import('./config-file.js')).readConfigFile(path),
     verifyServerCa: async (serverUrl, expectedHash, timeoutMs) => (await import('./ca-check.js')).verifyServerCa(serverUrl, expectedHash, timeoutMs),
+    readRegularFile: async (path) => (await import('./regular-file.js')).readRegularFile(path),
+    kubeconfigs: lazyKubeconfigFiles(),
+  };
+}
+
+/** The KubeconfigFiles port, its module (and yaml) loaded on the first call. */
+function lazyKubeconfigFiles(): KubeconfigFiles {
+  let loaded: Promise<KubeconfigFiles> | undefined;
+  const k = (): Promise<KubeconfigFiles> => (loaded ??= import('./kubeconfig-files.js').then((m) => m.createKubeconfigFiles()));
+  return {
+    read: async (path) => (await k()).read(path),
+    problem: async (kubeconfig) => (await k()).problem(kubeconfig),
+    rewrite: async (kubeconfig, opts) => (await k()).rewrite(kubeconfig, opts),
+    servers: async (kubeconfig) => (await k()).servers(kubeconfig),
+    probe: async (path) => (await k()).probe(path),
+    mergesInto: async (path, kubeconfig, opts) => (await k()).mergesInto(path, kubeconfig, opts),
+    createDirectory: async (dir, mode) => (await k()).createDirectory(dir, mode),
+    write: async (path, kubeconfig, opts) => (await k()).write(path, kubeconfig, opts),
   };
 }
