@@ -1,6 +1,6 @@
 /**
  * The real VaultConnector: a VaultClient on the run's abort signal and clock
- * (debug and warnings to its UI) and the KV v2 mount over it. The client and
+ * (debug and warnings to its UI), the KV v2 mount and the admin calls over it. The client and
  * undici load on the first connect, not at every start.
  */
 import type { VaultConnector } from '../../core/ports.js';
@@ -9,7 +9,7 @@ import type { VaultConnector } from '../../core/ports.js';
 export function createVaultConnector(): VaultConnector {
   return {
     async connect(ctx, config) {
-      const [{ VaultClient }, { Kv2 }] = await Promise.all([import('./client.js'), import('./kv2.js')]);
+      const [{ VaultClient }, { Kv2 }, { VaultSys }] = await Promise.all([import('./client.js'), import('./kv2.js'), import('./sys.js')]);
       const client = new VaultClient(config, {
         signal: ctx.signal,
         sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
@@ -17,7 +17,7 @@ export function createVaultConnector(): VaultConnector {
         debug: (m) => ctx.ui.debug(m),
         warn: (m) => ctx.ui.warn(m),
       });
-      return { client, kv: new Kv2(client, config.mount) };
+      return { client, kv: new Kv2(client, config.mount), admin: new VaultSys(client) };
     },
   };
 }
