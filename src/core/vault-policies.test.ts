@@ -10,6 +10,7 @@ import {
   clusterPolicies,
   clusterPolicyRules,
   operatorPolicyRules,
+  setupAdminPolicyRules,
   policyGrants,
   policyPathMatches,
   renderPolicy,
@@ -30,6 +31,7 @@ describe('the README policies are what the module renders (mount kv, cluster rke
     ['edgectl-server', () => renderPolicy(bootstrapPolicyRules('kv'))],
     ['edgectl-rke2-abc12345-server', () => renderPolicy(clusterPolicyRules('kv', ID, 'server'))],
     ['edgectl-agent', () => renderPolicy(clusterPolicyRules('kv', ID, 'agent'))],
+    ['edgectl-setup-admin', () => renderPolicy(setupAdminPolicyRules('kv', 'approle'))],
   ])('%s', (name, render) => {
     expect(readmeStanza(name)).toBe(render());
   });

@@ -16,7 +16,7 @@ import { BOOTSTRAP_POLICY, type JoinRole, OPERATOR_POLICY, clusterPolicyName } f
 import { ADMIN_FOLDER, CLUSTERS_FOLDER, mountProblem } from './vault-layout.js';
 import { usageError } from './errors.js';
 
-export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list';
+export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo';
 
 /** One `path "…" { capabilities = [...] }` line, with an optional comment line above it. */
 export interface PolicyRule {
@@ -101,6 +101,25 @@ export function renderPolicy(rules: readonly PolicyRule[]): string {
     lines.push(`path ${JSON.stringify(r.path).padEnd(width)} { capabilities = [${caps}] }`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What an administrator's token needs to run `vault setup` (README "vault setup"):
+ * read the mount tables, enable the KV mount and the AppRole method at their
+ * paths (enabling an auth method needs sudo), and write edgectl's policies and
+ * roles, nothing else.
+ */
+export function setupAdminPolicyRules(mount: string, approleMount: string): PolicyRule[] {
+  const m = checkedMount(mount);
+  const a = checkedMount(approleMount);
+  return [
+    { path: 'sys/mounts', capabilities: ['read'] },
+    { path: `sys/mounts/${m}`, capabilities: ['create', 'update'] },
+    { path: 'sys/auth', capabilities: ['read'] },
+    { path: `sys/auth/${a}`, capabilities: ['create', 'update', 'sudo'] },
+    { path: 'sys/policies/acl/edgectl-*', capabilities: ['create', 'read', 'update'] },
+    { path: `auth/${a}/role/edgectl-*`, capabilities: ['create', 'read', 'update'] },
+  ];
 }
 
 const doc = (name: string, rules: PolicyRule[]): PolicyDocument => ({ name, rules, hcl: renderPolicy(rules) });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
 import { rootEnv } from '../support/vault.js';
-import { basePolicies, clusterPolicies } from '../../src/core/vault-policies.js';
+import { basePolicies, clusterPolicies, renderPolicy, setupAdminPolicyRules } from '../../src/core/vault-policies.js';
 
 let bao: OpenBao;
 const edgectl = (argv: string[], env: Record<string, string> = {}): Promise<TestRun> => runEdgectl(argv, { env: rootEnv(bao, env) });
@@ -180,6 +180,25 @@ describe('vault setup inside a namespace', () => {
     const run = await edgectl(['vault', 'setup', '--namespace', 'team-s', '--vault-namespace', 'team-x']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--namespace and --vault-namespace differ');
+  });
+});
+
+describe('the privileges vault setup needs', () => {
+  it('a token holding only the README setup-admin policy (and default) sets a namespace up, a cluster included', async () => {
+    await bao.api('POST', 'sys/namespaces/team-adm', {});
+    const ns = { namespace: 'team-adm' };
+    await bao.api('PUT', 'sys/policies/acl/setup-admin', { policy: renderPolicy(setupAdminPolicyRules('kv', 'approle')) }, ns);
+    const token = (await bao.api('POST', 'auth/token/create', { policies: ['setup-admin'], ttl: '10m' }, ns)).json.auth.client_token as string;
+    const env = { VAULT_ADDR: bao.addr, VAULT_TOKEN: token, VAULT_NAMESPACE: 'team-adm' };
+    const run = await runEdgectl(['vault', 'setup', '--cluster-id', 'rke2-admin001', '-o', 'json'], { env });
+    expect(run.stderr).not.toMatch(/error|denied/i);
+    expect(run.code).toBe(0);
+    expect(json(run).items.every((i: { status: string }) => i.status === 'created')).toBe(true);
+    const again = await runEdgectl(['vault', 'setup', '--cluster-id', 'rke2-admin001'], { env });
+    expect(again.stdout).toContain('nothing changed');
+    // and no more: it cannot write a policy that is not edgectl's
+    const other = await bao.api('PUT', 'sys/policies/acl/root-like', { policy: 'path "*" { capabilities = ["sudo"] }' }, { token, ...ns, allow: [403] });
+    expect(other.status).toBe(403);
   });
 });
 

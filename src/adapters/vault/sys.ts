@@ -66,7 +66,7 @@ export class VaultSys implements VaultAdmin {
 
   async enableMount(path: string, mount: { type: string; options?: Record<string, string> }): Promise<void> {
     const body = { type: checkType(mount.type), ...(mount.options === undefined ? {} : { options: mount.options }) };
-    await this.#client.request({ method: 'POST', path: `sys/mounts/${checkMount(path, 'mount')}`, body, capability: 'sudo' });
+    await this.#client.request({ method: 'POST', path: `sys/mounts/${checkMount(path, 'mount')}`, body, capability: 'update' });
   }
 
   async listAuthMethods(): Promise<Record<string, VaultMountEntry>> {
