@@ -6,9 +6,12 @@
  * roles pass `vault check` for their role, and an agent's credential cannot
  * read another cluster's secret.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestRun, runEdgectl } from '../support/context.js';
 import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
+import { PROJECT_ROOT } from '../support/paths.js';
 import { rootEnv } from '../support/vault.js';
 import { basePolicies, clusterPolicies, renderPolicy, setupAdminPolicyRules } from '../../src/core/vault-policies.js';
 
@@ -282,5 +285,23 @@ describe('the generated credentials', () => {
     // single use: the secret ID logged in once and is spent
     const second = await bao.api('POST', 'auth/approle/login', { role_id: env.VAULT_ROLE_ID, secret_id: env.VAULT_SECRET_ID }, { allow: [400, 403] });
     expect(second.status).not.toBe(200);
+  });
+});
+
+describe('the single executable (dist/edgectl-linux-x64, npm run build:sea)', () => {
+  it('sets a namespace up and, run again, changes nothing', async () => {
+    await bao.api('POST', 'sys/namespaces/team-sea', {});
+    const run = (): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync(join(PROJECT_ROOT, 'dist/edgectl-linux-x64'), ['vault', 'setup', '--cluster-id', 'rke2-sea00001', '--namespace', 'team-sea', '-o', 'json'], {
+        env: { PATH: process.env.PATH, VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken },
+        encoding: 'utf8',
+      });
+    const first = run();
+    expect(first.stderr).not.toMatch(/error/i);
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ namespace: 'team-sea', changed: true });
+    const second = run();
+    expect(JSON.parse(second.stdout)).toMatchObject({ changed: false });
+    expect((await bao.api('GET', 'auth/approle/role/edgectl-rke2-sea00001-server', undefined, { namespace: 'team-sea' })).json.data.token_ttl).toBe(900);
   });
 });
