@@ -177,6 +177,10 @@ describe('vault setup inside a namespace', () => {
     const again = await edgectl(['vault', 'setup', '--cluster-id', 'rke2-nsset001'], { VAULT_NAMESPACE: 'team-s' });
     expect(again.stdout).toContain('nothing changed: Vault at');
     expect(again.stdout).toContain('namespace team-s');
+    // the alias works on every command that takes the Vault flags
+    const list = await edgectl(['cluster', 'list', '-o', 'json', '--namespace', 'team-s']);
+    expect(list.code).toBe(0);
+    expect(json(list)).toMatchObject({ namespace: 'team-s', clusters: [] });
   });
 
   it('--namespace and --vault-namespace that differ are a usage error', async () => {
