@@ -152,6 +152,10 @@ describe('vault setup --dry-run', () => {
     expect(text.stdout).toContain('(dry run: nothing was changed)');
     expect(await snapshot('team-dry')).toEqual(before);
     expect(before.policies).toEqual([]);
+    // the real run makes exactly the calls the dry run listed, in order
+    const real = await edgectl(['vault', 'setup', '--cluster-id', 'rke2-dry00001', '-o', 'json', '--vault-namespace', 'team-dry']);
+    expect(real.code).toBe(0);
+    expect(json(real).steps.flatMap((s: { changes: string[] }) => s.changes)).toEqual(changes);
   });
 
   it('on a set-up Vault: no calls, everything unchanged', async () => {
