@@ -60,12 +60,21 @@ export function addVaultOptions(cmd: Command): Command {
   return cmd
     .option('--vault-addr <url>', 'Vault address (default: $VAULT_ADDR)')
     .option('--vault-namespace <ns>', 'Vault namespace (default: $VAULT_NAMESPACE)')
+    .option('--namespace <ns>', 'the same as --vault-namespace')
     .option('--vault-mount <mount>', 'KV v2 mount (default: $EDGECTL_VAULT_MOUNT or "kv")')
     .option('--vault-secret-id-file <file>', 'AppRole secret ID file (with $VAULT_ROLE_ID)');
 }
 
 /** Pick the Vault flags out of a command's parsed options; malformed values are a usage error here, before any command runs. */
-export function vaultFlags(opts: VaultFlags): VaultFlags {
+export function vaultFlags(given: VaultFlags & { namespace?: string }): VaultFlags {
+  const { namespace, ...opts } = given;
+  if (namespace !== undefined) {
+    // --namespace is an alias: two different values are a mistake, not a choice
+    if (opts.vaultNamespace !== undefined && opts.vaultNamespace !== namespace) {
+      throw usageError('--namespace and --vault-namespace differ; pass one of them');
+    }
+    opts.vaultNamespace = namespace;
+  }
   const problems = vaultFlagProblems(opts);
   if (problems.length > 0) throw usageError(problems.join('; '), 'see the "Vault" section of the README');
   const out: VaultFlags = {};

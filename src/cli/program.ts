@@ -62,7 +62,7 @@ export const COMMAND_GROUPS: ReadonlyArray<{
 }> = [
   { name: 'rke2', description: 'install and operate RKE2 on this host', register: registerRke2Commands },
   { name: 'cluster', description: 'the cluster registry in Vault', register: registerClusterCommands },
-  { name: 'vault', description: 'check the Vault setup edgectl depends on', register: registerVaultCommands },
+  { name: 'vault', description: 'set up and check the Vault side edgectl depends on', register: registerVaultCommands },
   { name: 'scripts', description: 'the embedded host scripts (scripts/*.sh)', register: registerScriptsCommands },
   { name: 'init', description: INIT_DESCRIPTION, register: registerInitCommand, small: true },
 ];

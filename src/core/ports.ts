@@ -409,9 +409,51 @@ export interface ClusterRegistry {
   publishAdminKubeconfig(id: string, input: { kubeconfig: Secret; server: string; publishedBy: string }, now?: Date): Promise<{ version: number; changed: boolean }>;
 }
 
-/** How a command reaches Vault: a client, its KV v2 mount and the cluster registry over it, wired to the run (abort, clock, UI). */
+/** A secrets engine or auth method as sys/mounts or sys/auth lists it (keys without the trailing "/"). */
+export interface VaultMountEntry {
+  type: string;
+  /** the engine's options, e.g. { version: "2" } for KV v2 */
+  options: Record<string, string>;
+}
+
+/** An AppRole role's settings as auth/<mount>/role/NAME reads them (durations in seconds). */
+export interface AppRoleSettings {
+  token_policies: string[];
+  token_ttl: number;
+  token_max_ttl: number;
+  secret_id_num_uses: number;
+  secret_id_ttl: number;
+  bind_secret_id: boolean;
+  token_type: string;
+  token_no_default_policy: boolean;
+}
+
+/**
+ * Vault administration for `vault setup`: mounts, auth methods, ACL policies
+ * and AppRole roles, in the run's namespace. Every name is validated before it
+ * becomes a path; failures are VaultErrors (exit 4/5/6).
+ */
+export interface VaultAdmin {
+  /** sys/mounts: the secrets engines, by path */
+  listMounts(): Promise<Record<string, VaultMountEntry>>;
+  enableMount(path: string, mount: { type: string; options?: Record<string, string> }): Promise<void>;
+  /** sys/auth: the auth methods, by path */
+  listAuthMethods(): Promise<Record<string, VaultMountEntry>>;
+  enableAuthMethod(path: string, type: string): Promise<void>;
+  /** an ACL policy's HCL, undefined when there is none */
+  readPolicy(name: string): Promise<string | undefined>;
+  writePolicy(name: string, hcl: string): Promise<void>;
+  /** an AppRole role's settings, undefined when there is none */
+  readAppRole(mount: string, name: string): Promise<AppRoleSettings | undefined>;
+  /** create or update a role; the body is sent as given (durations may be "15m") */
+  writeAppRole(mount: string, name: string, body: Readonly<Record<string, unknown>>): Promise<void>;
+  /** a role's role ID (not secret alone: it pairs with a secret ID), undefined when there is no such role */
+  readRoleId(mount: string, name: string): Promise<string | undefined>;
+}
+
+/** How a command reaches Vault: a client, its KV v2 mount, the cluster registry and the admin calls over it, wired to the run (abort, clock, UI). */
 export interface VaultConnector {
-  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore; registry: ClusterRegistry }>;
+  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore; registry: ClusterRegistry; admin: VaultAdmin }>;
 }
 
 // ---- Many hosts: how the operator's machine reaches them (adapters/ssh implements it)

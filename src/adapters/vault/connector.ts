@@ -1,7 +1,7 @@
 /**
  * The real VaultConnector: a VaultClient on the run's abort signal and clock
- * (debug and warnings to its UI), the KV v2 mount over it and the cluster
- * registry over that. The client and
+ * (debug and warnings to its UI), the KV v2 mount, the cluster registry and the admin
+ * calls over it. The client and
  * undici load on the first connect, not at every start.
  */
 import type { VaultConnector } from '../../core/ports.js';
@@ -10,7 +10,7 @@ import type { VaultConnector } from '../../core/ports.js';
 export function createVaultConnector(): VaultConnector {
   return {
     async connect(ctx, config) {
-      const [{ VaultClient }, { Kv2 }, { VaultClusterRegistry }] = await Promise.all([import('./client.js'), import('./kv2.js'), import('./registry.js')]);
+      const [{ VaultClient }, { Kv2 }, { VaultClusterRegistry }, { VaultSys }] = await Promise.all([import('./client.js'), import('./kv2.js'), import('./registry.js'), import('./sys.js')]);
       const client = new VaultClient(config, {
         signal: ctx.signal,
         sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
@@ -19,7 +19,7 @@ export function createVaultConnector(): VaultConnector {
         warn: (m) => ctx.ui.warn(m),
       });
       const kv = new Kv2(client, config.mount);
-      return { client, kv, registry: new VaultClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }) };
+      return { client, kv, registry: new VaultClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), admin: new VaultSys(client) };
     },
   };
 }

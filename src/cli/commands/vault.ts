@@ -1,11 +1,11 @@
-/** `edgectl vault …`: check the Vault setup edgectl depends on. */
+/** `edgectl vault …`: set up and check the Vault side edgectl depends on. */
 import { type Command, Option } from 'commander';
 import { VAULT_ROLES, type VaultRole } from '../../core/vault-layout.js';
 import type { Registrar } from '../program.js';
 import { type OutputFormat, type VaultFlags, addVaultOptions, clusterIdArg, outputOption, vaultFlags } from '../options.js';
 
 export function registerVaultCommands(program: Command, registrar: Registrar): void {
-  const vault = program.command('vault').description('check the Vault setup edgectl depends on');
+  const vault = program.command('vault').description('set up and check the Vault side edgectl depends on');
 
   addVaultOptions(
     vault
@@ -24,6 +24,23 @@ export function registerVaultCommands(program: Command, registrar: Registrar): v
         'vault check',
         { clusterId: opts.clusterId, role: opts.role, output: opts.output, vault: vaultFlags(opts) },
         async (ctx, input) => (await import('../../app/vault-check.js')).runVaultCheck(ctx, input),
+      );
+    });
+
+  addVaultOptions(
+    vault
+      .command('setup')
+      .description('make Vault ready for edgectl, idempotently: the KV v2 mount, the AppRole auth method, the operator and bootstrap policies; with --cluster-id also that cluster\'s server and agent policies and AppRole roles')
+      .option('--cluster-id <id>', 'also the policies and AppRole roles of this cluster\'s servers and agents', clusterIdArg)
+      .option('--approle-mount <mount>', 'AppRole auth mount (default: $EDGECTL_VAULT_APPROLE_MOUNT or "approle")')
+      .option('--dry-run', 'print the exact Vault calls setup would make; change nothing'),
+  )
+    .addOption(outputOption())
+    .action((opts: VaultFlags & { clusterId?: string; approleMount?: string; dryRun?: boolean; output: OutputFormat }) => {
+      registrar.select(
+        'vault setup',
+        { clusterId: opts.clusterId, approleMount: opts.approleMount, dryRun: opts.dryRun === true, output: opts.output, vault: vaultFlags(opts) },
+        async (ctx, input) => (await import('../../app/vault-setup.js')).runVaultSetup(ctx, input),
       );
     });
 }
