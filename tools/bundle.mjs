@@ -17,7 +17,12 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Dependencies compiled on first use rather than at every start. */
-export const LAZY_MODULES = ['undici', 'yaml'];
+export const LAZY_MODULES = ['undici', 'yaml', 'zod', 'ssh2'];
+
+// ssh2 requires its optional native addons (sshcrypto.node, cpu-features) inside try/catch and
+// falls back to node:crypto without them; edgectl never ships them, so they stay unresolved
+// requires that throw at run time and are caught there.
+const LAZY_EXTERNALS = ['cpu-features', '*.node'];
 
 const common = {
   bundle: true,
@@ -70,7 +75,7 @@ export function rejectDynamicImports(metafile, what) {
 
 /** One lazy module bundled on its own, wrapped in the CommonJS function wrapper. */
 async function bundleLazyModule(name) {
-  const r = await build({ ...common, entryPoints: [require.resolve(name)], write: false, outfile: `${name}.cjs`, metafile: true });
+  const r = await build({ ...common, entryPoints: [require.resolve(name)], write: false, outfile: `${name}.cjs`, metafile: true, external: LAZY_EXTERNALS });
   rejectDynamicImports(r.metafile, name);
   const file = r.outputFiles[0];
   if (file === undefined) throw new Error(`no output for ${name}`);

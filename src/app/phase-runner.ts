@@ -34,6 +34,8 @@ export interface Phase<H extends Host = Host> {
    * the host is out of the later phases, the run goes on and ends failed
    */
   tolerant?: boolean;
+  /** at most this many of its hosts at once (servers joining one at a time: 1); the run's concurrency otherwise */
+  concurrency?: number;
 }
 
 /** What one phase did on one host. */
@@ -122,7 +124,7 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
     const ran: H[] = [];
     started.push(ran);
     // the pool never rejects: each host's failure is a value, so every host in flight ends before the barrier
-    const results = await mapBounded(targets, opts.concurrency, async (host): Promise<HostPhaseResult> => {
+    const results = await mapBounded(targets, Math.min(opts.concurrency, phase.concurrency ?? opts.concurrency), async (host): Promise<HostPhaseResult> => {
       const base = { phase: phase.title, host: host.name };
       if (failure === undefined && ctx.signal.aborted) {
         failure = new EdgectlError('interrupted', `interrupted before "${phase.title}" on ${host.name}`, {
