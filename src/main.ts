@@ -10,6 +10,7 @@ import { writeSecretLine } from './adapters/secret-output.js';
 import { createSignalHandler } from './adapters/shutdown.js';
 import { createThisHost } from './adapters/host/this-host.js';
 import { createVaultConnector } from './adapters/vault/connector.js';
+import { createSshConnector } from './adapters/ssh/connector.js';
 import { createTerminalUi } from './adapters/terminal.js';
 import type { Clock, Context, Ui } from './app/context.js';
 import type { ThisHost } from './core/ports.js';
@@ -62,6 +63,7 @@ const ctx: Context = {
     return (thisHost ??= createThisHost());
   },
   vault: createVaultConnector(),
+  ssh: createSshConnector(env.SSH_AUTH_SOCK),
   get stdin() {
     return process.stdin;
   },

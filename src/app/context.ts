@@ -4,7 +4,7 @@
  * in-memory streams (see test/support/context.ts).
  */
 import type { Readable, Writable } from 'node:stream';
-import type { RunContext, ThisHost, VaultConnector } from '../core/ports.js';
+import type { HostConnector, RunContext, ThisHost, VaultConnector } from '../core/ports.js';
 import { markJsonWritten } from '../core/run-record.js';
 import type { Secret } from '../core/secret.js';
 
@@ -15,6 +15,8 @@ export interface Context extends RunContext {
   readonly host: ThisHost;
   /** how the command reaches Vault (a client and its KV v2 mount) */
   readonly vault: VaultConnector;
+  /** how many-host commands reach other hosts (SSH) */
+  readonly ssh: HostConnector;
   readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;

@@ -244,6 +244,8 @@ export interface ThisHost extends Host {
   readRegularFile(path: string): Promise<Uint8Array | undefined>;
   /** kubeconfig files on this machine and the secret text they hold */
   readonly kubeconfigs: KubeconfigFiles;
+  /** the edgectl executable to copy to other hosts (this one when it is the single executable, else `override`) with its sha256 */
+  edgectlExecutable(override?: string): Promise<{ path: string; sha256: string }>;
 }
 
 /** What a path and its directory are, followed through symlinks. */

@@ -5,6 +5,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { createThisHost } from '../../src/adapters/host/this-host.js';
 import { createVaultConnector } from '../../src/adapters/vault/connector.js';
+import { createSshConnector } from '../../src/adapters/ssh/connector.js';
 import { createTerminalUi } from '../../src/adapters/terminal.js';
 import { writeSecretLine } from '../../src/adapters/secret-output.js';
 import type { Clock, Context, Env } from '../../src/app/context.js';
@@ -56,6 +57,7 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
     clock,
     host: createThisHost(),
     vault: createVaultConnector(),
+    ssh: createSshConnector(env.SSH_AUTH_SOCK),
     homeDir: opts.homeDir ?? '/nonexistent-home',
     writeSecretLine: (secret, newline) => writeSecretLine(out, secret, newline),
     signal: opts.signal ?? new AbortController().signal,

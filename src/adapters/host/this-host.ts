@@ -71,6 +71,7 @@ export function createThisHost(): ThisHost {
     verifyServerCa: async (serverUrl, expectedHash, timeoutMs) => (await import('./ca-check.js')).verifyServerCa(serverUrl, expectedHash, timeoutMs),
     readRegularFile: async (path) => (await import('./regular-file.js')).readRegularFile(path),
     kubeconfigs: lazyKubeconfigFiles(),
+    edgectlExecutable: async (override) => (await import('./self-executable.js')).edgectlExecutable(override),
   };
 }
 
