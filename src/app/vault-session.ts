@@ -4,7 +4,7 @@
  * the KV v2 mount. Commands call close() in a finally block.
  */
 import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
-import type { KvStore, VaultClientPort } from '../core/ports.js';
+import type { AppRolePort, KvStore, VaultClientPort } from '../core/ports.js';
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
@@ -15,6 +15,8 @@ export interface VaultSession {
   config: VaultConfig;
   client: VaultClientPort;
   kv: KvStore;
+  /** AppRole calls of join codes */
+  approle: AppRolePort;
   registry: ClusterRegistry;
   close(): Promise<void>;
 }
@@ -35,9 +37,10 @@ export async function openVault(ctx: Context, flags: VaultFlags): Promise<VaultS
   return sessionFor(ctx, requireVaultConfig(ctx, flags));
 }
 
-async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
-  const { client, kv } = await ctx.vault.connect(ctx, config);
-  return { config, client, kv, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
+/** Open Vault with a configuration built by the command (a join code's). */
+export async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
+  const { client, kv, approle } = await ctx.vault.connect(ctx, config);
+  return { config, client, kv, approle, registry: new ClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), close: () => client.close() };
 }
 
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */

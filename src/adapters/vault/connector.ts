@@ -9,7 +9,7 @@ import type { VaultConnector } from '../../core/ports.js';
 export function createVaultConnector(): VaultConnector {
   return {
     async connect(ctx, config) {
-      const [{ VaultClient }, { Kv2 }] = await Promise.all([import('./client.js'), import('./kv2.js')]);
+      const [{ VaultClient }, { Kv2 }, { AppRoleApi }] = await Promise.all([import('./client.js'), import('./kv2.js'), import('./approle.js')]);
       const client = new VaultClient(config, {
         signal: ctx.signal,
         sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
@@ -17,7 +17,7 @@ export function createVaultConnector(): VaultConnector {
         debug: (m) => ctx.ui.debug(m),
         warn: (m) => ctx.ui.warn(m),
       });
-      return { client, kv: new Kv2(client, config.mount) };
+      return { client, kv: new Kv2(client, config.mount), approle: new AppRoleApi(client) };
     },
   };
 }
