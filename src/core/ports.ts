@@ -199,6 +199,8 @@ export interface ThisHost extends Host {
   /** the node name recorded at join time (/etc/edgectl/node-name), if any */
   readRecordedNodeName(): Promise<string | undefined>;
   writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Promise<void>;
+  /** write a secret to a new file with mode, atomically; a precondition error (exit 3) when path exists (never overwrites) */
+  createSecretFile(path: string, secret: Secret, mode: number): Promise<void>;
   readFileIfExists(path: string): Promise<string | undefined>;
   removeFile(path: string): Promise<boolean>;
   ensureDirectory(dir: string): Promise<void>;

@@ -92,6 +92,8 @@ const KNOWN_REVEALS: Readonly<Record<string, number>> = {
   'app/cluster-show.ts': 1,
   'app/registry.ts': 4,
   'app/rke2-kubeconfig.ts': 3,
+  // `join-code --out -`: the codes themselves on stdout, like cluster show --show-token
+  'app/rke2-join-code.ts': 1,
 };
 
 describe('secrets stay Secret in app/ and cli/', () => {
