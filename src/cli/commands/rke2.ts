@@ -117,11 +117,12 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
     .command('agent')
     .description('install an RKE2 agent and join the cluster whose token and server are in Vault (or given by --server/--token-file)');
   addJoinOptions(agent);
+  agent.option('--join-code-file <file>', 'join with a single-use join code (edgectl rke2 join-code) from a 0600 file, or - for stdin; no other Vault setting needed');
   agent.option('--skip-ca-check', 'join even if the server CA cannot be checked against the token (unsafe)').option('--force', FORCE_SKEW_HELP);
   addInstallOptions(agent, 'agent');
   addVaultOptions(agent);
   agent.addHelpText('after', '\nExamples:\n  sudo -E edgectl rke2 agent --cluster-id rke2-abc12345\n  sudo edgectl rke2 agent --server https://10.0.0.10:9345 --token-file /root/token\n');
-  agent.action((o: JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean }) => {
+  agent.action((o: JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean; joinCodeFile?: string }) => {
     const input: AgentInput = {
       clusterId: o.clusterId,
       token: tokenInput(o),
@@ -133,6 +134,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       output: o.output,
       vault: vaultFlags(o),
       install: installOptionsFromFlags(o, 'agent'),
+      ...(o.joinCodeFile === undefined ? {} : { joinCodeFile: o.joinCodeFile }),
     };
     registrar.select('rke2 agent', input, async (ctx, i) => (await import('../../app/rke2-agent.js')).runAgent(ctx, i));
   });
