@@ -1,0 +1,183 @@
+/**
+ * Join codes end to end against a real OpenBao and simulated hosts: minting
+ * (files 0600, list, revoke), an agent with no Vault credential joining with
+ * only a code through the single executable, and every refusal (used, expired,
+ * revoked, bound elsewhere, forged) exiting 9 before the host changes. The
+ * roles come from test/support/join-roles.ts until `vault setup` lands.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJoinCode } from '../../src/core/join-code.js';
+import { Secret } from '../../src/core/secret.js';
+import { runEdgectl } from '../support/context.js';
+import { createJoinRoles } from '../support/join-roles.js';
+import { type Lab, type LabHost, createLab, hostSnapshot } from '../support/lab.js';
+import { PROJECT_ROOT } from '../support/paths.js';
+import { rootEnv, tempDir } from '../support/vault.js';
+
+const SEA = join(PROJECT_ROOT, 'dist/edgectl-linux-x64');
+
+let lab: Lab;
+let server: LabHost;
+let clusterId: string;
+let codes: ReturnType<typeof tempDir>;
+const common = (): string[] => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
+
+/** Mint on the operator side (this process), as the CLI does. */
+async function mint(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runEdgectl(['rke2', 'join-code', '--cluster-id', clusterId, ...args], { env: rootEnv(lab.bao) });
+}
+
+/** Put a code file on a host, 0600, and return its path inside the host. */
+function place(host: LabHost, file: string, name = 'agent.joincode'): string {
+  const inside = `/etc/edgectl/${name}`;
+  mkdirSync(host.root('/etc/edgectl'), { recursive: true });
+  copyFileSync(file, host.root(inside));
+  chmodSync(host.root(inside), 0o600);
+  return inside;
+}
+
+async function oneCode(extra: string[] = []): Promise<string> {
+  const r = await mint(['--role', 'agent', '--out', codes.path, '-o', 'json', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { codes: Array<{ file: string }> }).codes[0]?.file ?? '';
+}
+
+beforeAll(async () => {
+  lab = await createLab({ edgectl: [SEA] });
+  codes = tempDir('edgectl-codes-');
+  server = await lab.host('jcsrv1', '10.77.0.161');
+  const r = await server.edgectl(['rke2', 'server', ...common()]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  clusterId = r.stdout.trim();
+  await createJoinRoles(lab.bao, clusterId);
+}, 180_000);
+
+afterAll(async () => {
+  await lab?.close();
+  codes?.cleanup();
+});
+
+describe('rke2 join-code (minting)', () => {
+  it('mints --count codes into new 0600 files, lists them without secrets, never overwrites', async () => {
+    const r = await mint(['--role', 'agent', '--count', '3', '--ttl', '30m', '--out', codes.path, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { codes: Array<{ file: string; accessor: string; expires_at: string }> };
+    expect(out.codes).toHaveLength(3);
+    for (const c of out.codes) {
+      expect(statSync(c.file).mode & 0o777).toBe(0o600);
+      const code = parseJoinCode(new Secret(readFileSync(c.file, 'utf8')));
+      expect(code).toMatchObject({ clusterId, role: 'agent', vaultAddr: lab.bao.addr, approleMount: 'approle', kvMount: 'kv' });
+      expect(r.stdout).not.toContain(code.wrapToken.reveal());
+    }
+    const list = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    expect(list.code, list.stderr).toBe(0);
+    const listed = (JSON.parse(list.stdout) as { codes: Array<{ accessor: string; role: string }> }).codes.map((c) => c.accessor);
+    for (const c of out.codes) expect(listed).toContain(c.accessor);
+    const revoke = await runEdgectl(['rke2', 'join-code', 'revoke', '--cluster-id', clusterId, '--accessor', out.codes[2]?.accessor ?? '', '--yes'], { env: rootEnv(lab.bao) });
+    expect(revoke.code, revoke.stderr).toBe(0);
+    const after = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    expect((JSON.parse(after.stdout) as { codes: Array<{ accessor: string }> }).codes.map((c) => c.accessor)).not.toContain(out.codes[2]?.accessor);
+  });
+
+  it('validates before Vault: ttl over 24h, count 0, bad CIDR are usage errors (exit 2)', async () => {
+    const r = await mint(['--role', 'agent', '--ttl', '25h', '--count', '0', '--bind-cidr', '10.0.0.0/33', '--out', codes.path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--ttl');
+    expect(r.stderr).toContain('--bind-cidr');
+  });
+
+  it('a cluster without roles: exit 6 with the vault setup hint', async () => {
+    await lab.bao.api('POST', 'kv/data/rke2/rke2-noroles1', { data: { token: 'K10x::server:y', server: 'https://10.0.0.1:9345', state: 'ready' } });
+    const r = await runEdgectl(['rke2', 'join-code', '--cluster-id', 'rke2-noroles1', '--role', 'agent', '--out', codes.path], { env: rootEnv(lab.bao) });
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain('edgectl vault setup --cluster-id rke2-noroles1');
+  });
+});
+
+describe('rke2 agent --join-code-file', () => {
+  let used: string;
+
+  it('an agent with no Vault credential joins with only a code (single executable); the file is gone, the node names the accessor', async () => {
+    const file = await oneCode();
+    used = readFileSync(file, 'utf8');
+    const agent = await lab.host('jcagt1', '10.77.0.162');
+    const inside = place(agent, file);
+    const r = await agent.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(agent.root(inside))).toBe(false);
+    expect(existsSync(agent.root('/etc/edgectl/join-session'))).toBe(false);
+    const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcagt1`);
+    const accessor = entry.json.data.data.join_code_accessor as string;
+    expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
+    const show = await runEdgectl(['cluster', 'show', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    expect((JSON.parse(show.stdout) as { nodes: Array<{ name: string; join_code_accessor: string | null }> }).nodes.find((n) => n.name === 'jcagt1')?.join_code_accessor).toBe(accessor);
+    expect(agent.read('/etc/rancher/rke2/edgectl-token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
+  }, 120_000);
+
+  it('the same code again, on another host: exit 9 with the interception message, host unchanged', async () => {
+    const host = await lab.host('jcagt2', '10.77.0.163');
+    const file = join(codes.path, 'used.joincode');
+    writeFileSync(file, used, { mode: 0o600 });
+    const inside = place(host, file);
+    const before = hostSnapshot(host);
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/already used or has expired/);
+    expect(r.stderr).toMatch(/intercepted/);
+    expect(hostSnapshot(host)).toEqual(before);
+  }, 60_000);
+
+  it('revoked, bound to another CIDR, forged: each exit 9 with its own message, host unchanged', async () => {
+    const host = await lab.host('jcagt3', '10.77.0.164');
+    // revoked
+    const revokedFile = await oneCode();
+    const accessor = (await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) })).stdout;
+    const all = (JSON.parse(accessor) as { codes: Array<{ accessor: string }> }).codes.map((c) => c.accessor);
+    expect((await runEdgectl(['rke2', 'join-code', 'revoke', '--cluster-id', clusterId, '--all', '--yes'], { env: rootEnv(lab.bao) })).code).toBe(0);
+    expect(all.length).toBeGreaterThan(0);
+    const before = hostSnapshot(host);
+    let r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, revokedFile, 'a.joincode'), ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/revoked/);
+    // bound elsewhere
+    const boundFile = await oneCode(['--bind-cidr', '10.77.0.250/32']);
+    r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, boundFile, 'b.joincode'), ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/bound to another address/);
+    // forged: a genuine code's frame around a wrap of something else
+    const genuine = parseJoinCode(new Secret(readFileSync(await oneCode(), 'utf8')));
+    const wrap = await fetch(`${lab.bao.addr}/v1/sys/wrapping/wrap`, { method: 'POST', headers: { 'X-Vault-Token': lab.bao.rootToken, 'X-Vault-Wrap-TTL': '300s' }, body: JSON.stringify({ secret_id: 'not-a-secret-id' }) });
+    const forgedToken = ((await wrap.json()) as { wrap_info: { token: string } }).wrap_info.token;
+    const { encodeJoinCode } = await import('../../src/core/join-code.js');
+    const forgedFile = join(codes.path, 'forged.joincode');
+    writeFileSync(forgedFile, encodeJoinCode({ ...genuine, wrapToken: new Secret(forgedToken) }).reveal(), { mode: 0o600 });
+    r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, forgedFile, 'c.joincode'), ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/forged/);
+    // the forged wrap was not unwrapped (lookup still answers)
+    expect((await lab.bao.api('POST', 'sys/wrapping/lookup', { token: forgedToken })).status).toBe(200);
+    const after = hostSnapshot(host).filter((l) => !/\/etc\/edgectl\/[abc]\.joincode /.test(l));
+    expect(after).toEqual(before.filter((l) => !/\/etc\/edgectl\/[abc]\.joincode /.test(l)));
+  }, 120_000);
+
+  it('combining a code with Vault credentials is a usage error (exit 2)', async () => {
+    const host = await lab.host('jcagt4', '10.77.0.165');
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', '/etc/edgectl/none.joincode']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('VAULT_TOKEN');
+  });
+
+  it('the agent login token cannot read another cluster, write the cluster secret or read the admin kubeconfig', async () => {
+    const code = parseJoinCode(new Secret(readFileSync(await oneCode(), 'utf8')));
+    const unwrap = await lab.bao.api('POST', 'sys/wrapping/unwrap', undefined, { token: code.wrapToken.reveal() });
+    const login = await lab.bao.api('POST', 'auth/approle/login', { role_id: code.roleId, secret_id: unwrap.json.data.secret_id });
+    const token = login.json.auth.client_token as string;
+    expect((await lab.bao.api('GET', `kv/data/rke2/${clusterId}`, undefined, { token })).status).toBe(200);
+    const opts = { token, allow: [403] };
+    expect((await lab.bao.api('GET', 'kv/data/rke2/rke2-noroles1', undefined, opts)).status).toBe(403);
+    expect((await lab.bao.api('POST', `kv/data/rke2/${clusterId}`, { data: { token: 'x' } }, opts)).status).toBe(403);
+    expect((await lab.bao.api('GET', `kv/data/rke2-admin/${clusterId}/kubeconfig`, undefined, opts)).status).toBe(403);
+  });
+});
