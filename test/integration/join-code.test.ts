@@ -8,7 +8,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJoinCode } from '../../src/core/join-code.js';
+import { encodeJoinCode, parseJoinCode } from '../../src/core/join-code.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { createJoinRoles } from '../support/join-roles.js';
@@ -150,7 +150,6 @@ describe('rke2 agent --join-code-file', () => {
     const genuine = parseJoinCode(new Secret(readFileSync(await oneCode(), 'utf8')));
     const wrap = await fetch(`${lab.bao.addr}/v1/sys/wrapping/wrap`, { method: 'POST', headers: { 'X-Vault-Token': lab.bao.rootToken, 'X-Vault-Wrap-TTL': '300s' }, body: JSON.stringify({ secret_id: 'not-a-secret-id' }) });
     const forgedToken = ((await wrap.json()) as { wrap_info: { token: string } }).wrap_info.token;
-    const { encodeJoinCode } = await import('../../src/core/join-code.js');
     const forgedFile = join(codes.path, 'forged.joincode');
     writeFileSync(forgedFile, encodeJoinCode({ ...genuine, wrapToken: new Secret(forgedToken) }).reveal(), { mode: 0o600 });
     r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, forgedFile, 'c.joincode'), ...common()], { vault: false });
@@ -161,6 +160,23 @@ describe('rke2 agent --join-code-file', () => {
     const after = hostSnapshot(host).filter((l) => !/\/etc\/edgectl\/[abc]\.joincode /.test(l));
     expect(after).toEqual(before.filter((l) => !/\/etc\/edgectl\/[abc]\.joincode /.test(l)));
   }, 120_000);
+
+  it('an expired code: exit 9 saying used or expired, host unchanged', async () => {
+    const host = await lab.host('jcagt5', '10.77.0.166');
+    const genuine = parseJoinCode(new Secret(readFileSync(await oneCode(), 'utf8')));
+    // a genuine secret-id wrap that lives one second
+    const res = await fetch(`${lab.bao.addr}/v1/auth/approle/role/edgectl-${clusterId}-agent/secret-id`, { method: 'POST', headers: { 'X-Vault-Token': lab.bao.rootToken, 'X-Vault-Wrap-TTL': '1s' } });
+    const short = ((await res.json()) as { wrap_info: { token: string } }).wrap_info.token;
+    const file = join(codes.path, 'expired.joincode');
+    writeFileSync(file, encodeJoinCode({ ...genuine, wrapToken: new Secret(short), expiresAt: new Date(Date.now() + 1000).toISOString() }).reveal(), { mode: 0o600 });
+    await new Promise((r) => setTimeout(r, 2500));
+    const inside = place(host, file);
+    const before = hostSnapshot(host);
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/expired at/);
+    expect(hostSnapshot(host)).toEqual(before);
+  }, 60_000);
 
   it('combining a code with Vault credentials is a usage error (exit 2)', async () => {
     const host = await lab.host('jcagt4', '10.77.0.165');
