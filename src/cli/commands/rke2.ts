@@ -69,7 +69,7 @@ const FORCE_SKEW_HELP = 'join even when the RKE2 version breaks the Kubernetes v
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
-  const serverAction = (mode: ServerInput['mode']) => (o: JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
+  const serverAction = (mode: ServerInput['mode']) => (o: JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean; joinCodeFile?: string }) => {
     const input: ServerInput = {
       mode,
       clusterId: o.clusterId,
@@ -84,6 +84,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       output: o.output,
       vault: vaultFlags(o),
       install: installOptionsFromFlags(o, 'server'),
+      ...(o.joinCodeFile === undefined ? {} : { joinCodeFile: o.joinCodeFile }),
     };
     registrar.select(`rke2 ${mode}`, input, async (ctx, i) => (await import('../../app/rke2-server.js')).runServer(ctx, i));
   };
@@ -101,6 +102,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       .option('--advertise-address <addr>', 'address agents use to reach this server, registered in Vault (default: first --tls-san, else the primary IP; a re-run keeps the registered one unless --update-server-url)')
       .option('--tag <key=value>', 'tag stored with a new cluster in Vault (repeatable)', tagArg)
       .option('--force', FORCE_SKEW_HELP)
+      .option('--join-code-file <file>', 'join the cluster as another server with a single-use server join code (edgectl rke2 join-code --role server) from a 0600 file, or - for stdin; no other Vault setting needed')
       .option('--update-server-url', 'on a re-run against a ready cluster: allow --advertise-address to change the registration URL in Vault (refused otherwise, exit 3)');
     addInstallOptions(cmd, 'server');
     addVaultOptions(cmd);
