@@ -76,6 +76,8 @@ export class AppRoleApi implements AppRolePort {
     const res = await this.#client.request({ method: 'POST', path, body: { secret_id_accessor: accessor }, repeatable: true, capability: 'update', accept: [404] });
     if (res.status === 404 || res.body === undefined) return undefined;
     const d = data(res.body);
+    // OpenBao answers an unknown accessor with 200 and data.error ("failed to find accessor entry")
+    if (typeof d.error === 'string' || str(d.secret_id_accessor) === '' && str(d.creation_time) === '') return undefined;
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries((d.metadata ?? {}) as Json)) if (typeof v === 'string') metadata[k] = v;
     return {
