@@ -5,7 +5,7 @@
  * revoked, bound elsewhere, forged) exiting 9 before the host changes. The
  * roles come from test/support/join-roles.ts until `vault setup` lands.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeJoinCode, parseJoinCode } from '../../src/core/join-code.js';
@@ -42,6 +42,41 @@ async function oneCode(extra: string[] = []): Promise<string> {
   const r = await mint(['--role', 'agent', '--out', codes.path, '-o', 'json', ...extra]);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { codes: Array<{ file: string }> }).codes[0]?.file ?? '';
+}
+
+/** Every process command line and environment seen while body runs, plus the join session file's token once it appears on host. */
+async function scanProcesses<T>(host: LabHost, body: () => Promise<T>): Promise<{ result: T; seen: Set<string>; sessionTokens: Set<string> }> {
+  const seen = new Set<string>();
+  const sessionTokens = new Set<string>();
+  let scanning = true;
+  const scan = (async () => {
+    while (scanning) {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        for (const f of ['cmdline', 'environ']) {
+          try {
+            seen.add(readFileSync(`/proc/${pid}/${f}`).toString('latin1'));
+          } catch {
+            // gone or not readable
+          }
+        }
+      }
+      const session = host.read('/etc/edgectl/join-session');
+      if (session !== undefined) {
+        try {
+          sessionTokens.add((JSON.parse(session) as { token: string }).token);
+        } catch {
+          // being written
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  try {
+    return { result: await body(), seen, sessionTokens };
+  } finally {
+    scanning = false;
+    await scan;
+  }
 }
 
 beforeAll(async () => {
@@ -98,14 +133,25 @@ describe('rke2 join-code (minting)', () => {
 
 describe('rke2 agent --join-code-file', () => {
   let used: string;
+  let firstAgent: LabHost;
 
   it('an agent with no Vault credential joins with only a code (single executable); the file is gone, the node names the accessor', async () => {
     const file = await oneCode();
     used = readFileSync(file, 'utf8');
     const agent = await lab.host('jcagt1', '10.77.0.162');
+    firstAgent = agent;
     const inside = place(agent, file);
-    const r = await agent.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    const { result: r, seen, sessionTokens } = await scanProcesses(agent, () => agent.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false }));
     expect(r.code, r.stderr).toBe(0);
+    // the leak scan: neither the code, its wrapping token, the login's Vault token nor the RKE2 token in any argv or environment
+    const rke2Password = server.read('/var/lib/rancher/rke2/server/token')?.trim().split('::server:')[1] ?? '';
+    const wrapToken = parseJoinCode(new Secret(used)).wrapToken.reveal();
+    expect(rke2Password.length).toBeGreaterThan(8);
+    expect(sessionTokens.size).toBe(1); // the scan saw the session file, so it knows the login token
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...seen].some((x) => x.includes('rke2.sh'))).toBe(true);
+    for (const secret of [used.trim(), wrapToken, rke2Password, ...sessionTokens]) expect([...seen].filter((x) => x.includes(secret))).toEqual([]);
+    for (const secret of [wrapToken, ...sessionTokens]) expect(r.stdout + r.stderr).not.toContain(secret);
     expect(existsSync(agent.root(inside))).toBe(false);
     expect(existsSync(agent.root('/etc/edgectl/join-session'))).toBe(false);
     const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcagt1`);
@@ -115,6 +161,18 @@ describe('rke2 agent --join-code-file', () => {
     expect((JSON.parse(show.stdout) as { nodes: Array<{ name: string; join_code_accessor: string | null }> }).nodes.find((n) => n.name === 'jcagt1')?.join_code_accessor).toBe(accessor);
     expect(agent.read('/etc/rancher/rke2/edgectl-token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
   }, 120_000);
+
+  it('the same code again on the host that used it: exit 9, host unchanged', async () => {
+    const host = firstAgent;
+    const file = join(codes.path, 'used-again.joincode');
+    writeFileSync(file, used, { mode: 0o600 });
+    const inside = place(host, file);
+    const before = hostSnapshot(host);
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toMatch(/intercepted/);
+    expect(hostSnapshot(host)).toEqual(before);
+  }, 60_000);
 
   it('the same code again, on another host: exit 9 with the interception message, host unchanged', async () => {
     const host = await lab.host('jcagt2', '10.77.0.163');
@@ -177,6 +235,37 @@ describe('rke2 agent --join-code-file', () => {
     expect(r.stderr).toMatch(/expired at/);
     expect(hostSnapshot(host)).toEqual(before);
   }, 60_000);
+
+  it('a run that fails after the login keeps the token in a 0600 session; the re-run with the same code continues and removes it', async () => {
+    const host = await lab.host('jcagt6', '10.77.0.168');
+    const inside = place(host, await oneCode());
+    const first = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, '--airgap-dir', '/nonexistent-airgap', '--wait-timeout', '60'], { vault: false });
+    expect(first.code, first.stderr).not.toBe(0);
+    expect(first.code).not.toBe(9);
+    expect(statSync(host.root('/etc/edgectl/join-session')).mode & 0o777).toBe(0o600);
+    expect(existsSync(host.root(inside))).toBe(true);
+    const again = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('continuing the interrupted join');
+    expect(existsSync(host.root('/etc/edgectl/join-session'))).toBe(false);
+    expect(existsSync(host.root(inside))).toBe(false);
+    const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcagt6`);
+    expect(entry.json.data.data.join_code_accessor).toMatch(/^[0-9a-f-]{36}$/);
+  }, 120_000);
+
+  it('a server code joins as a second server; the node entry names its accessor', async () => {
+    const r0 = await mint(['--role', 'server', '--out', codes.path, '-o', 'json']);
+    expect(r0.code, r0.stderr).toBe(0);
+    const minted = (JSON.parse(r0.stdout) as { codes: Array<{ file: string; accessor: string }> }).codes[0];
+    const host = await lab.host('jcsrv2', '10.77.0.167');
+    const inside = place(host, minted?.file ?? '', 'server.joincode');
+    const r = await host.edgectl(['rke2', 'server', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(host.root(inside))).toBe(false);
+    const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcsrv2`);
+    expect(entry.json.data.data).toMatchObject({ role: 'server', join_code_accessor: minted?.accessor });
+    expect(host.read('/var/lib/rancher/rke2/server/token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
+  }, 120_000);
 
   it('combining a code with Vault credentials is a usage error (exit 2)', async () => {
     const host = await lab.host('jcagt4', '10.77.0.165');
