@@ -158,7 +158,7 @@ describe('rke2 agent --join-code-file', () => {
     const accessor = entry.json.data.data.join_code_accessor as string;
     expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
     const show = await runEdgectl(['cluster', 'show', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
-    expect((JSON.parse(show.stdout) as { nodes: Array<{ name: string; join_code_accessor: string | null }> }).nodes.find((n) => n.name === 'jcagt1')?.join_code_accessor).toBe(accessor);
+    expect((JSON.parse(show.stdout) as { nodes: Array<{ name: string; join_code_accessor?: string }> }).nodes.find((n) => n.name === 'jcagt1')?.join_code_accessor).toBe(accessor);
     expect(agent.read('/etc/rancher/rke2/edgectl-token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
   }, 120_000);
 
