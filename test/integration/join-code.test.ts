@@ -159,6 +159,9 @@ describe('rke2 agent --join-code-file', () => {
     expect(accessor).toMatch(/^[0-9a-f-]{36}$/);
     const show = await runEdgectl(['cluster', 'show', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
     expect((JSON.parse(show.stdout) as { nodes: Array<{ name: string; join_code_accessor?: string }> }).nodes.find((n) => n.name === 'jcagt1')?.join_code_accessor).toBe(accessor);
+    const text = await runEdgectl(['cluster', 'show', clusterId], { env: rootEnv(lab.bao) });
+    expect(text.stdout).toContain('JOIN CODE');
+    expect(text.stdout.split('\n').find((l) => l.includes('jcagt1'))).toContain(accessor);
     expect(agent.read('/etc/rancher/rke2/edgectl-token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
   }, 120_000);
 
