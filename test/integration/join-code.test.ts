@@ -123,6 +123,40 @@ describe('rke2 join-code (minting)', () => {
     expect(r.stderr).toContain('--bind-cidr');
   });
 
+  it('--out - prints only the codes, one per line; with -o json it is a usage error', async () => {
+    const r = await mint(['--role', 'agent', '--count', '2', '--out', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const code = parseJoinCode(new Secret(line));
+      expect(code.clusterId).toBe(clusterId);
+      expect(r.stderr).not.toContain(code.wrapToken.reveal());
+    }
+    expect(new Set(lines).size).toBe(2);
+    const both = await mint(['--role', 'agent', '--out', '-', '-o', 'json']);
+    expect(both.code).toBe(2);
+  });
+
+  it('inside a namespace: the code names it, list sees it, and its login token cannot read the root namespace', async () => {
+    await lab.bao.api('POST', 'sys/namespaces/tenant-jc', {});
+    await lab.bao.api('POST', 'sys/mounts/kv', { type: 'kv', options: { version: '2' } }, { namespace: 'tenant-jc' });
+    await lab.bao.api('POST', 'kv/data/rke2/rke2-tenant01', { data: { token: 'K10x::server:y', server: 'https://10.0.0.1:9345', state: 'ready' } }, { namespace: 'tenant-jc' });
+    await createJoinRoles(lab.bao, 'rke2-tenant01', { namespace: 'tenant-jc' });
+    const r = await runEdgectl(['rke2', 'join-code', '--cluster-id', 'rke2-tenant01', '--role', 'agent', '--out', '-'], { env: rootEnv(lab.bao, { VAULT_NAMESPACE: 'tenant-jc' }) });
+    expect(r.code, r.stderr).toBe(0);
+    const code = parseJoinCode(new Secret(r.stdout));
+    expect(code.namespace).toBe('tenant-jc');
+    const list = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', 'rke2-tenant01', '-o', 'json'], { env: rootEnv(lab.bao, { VAULT_NAMESPACE: 'tenant-jc' }) });
+    expect((JSON.parse(list.stdout) as { codes: unknown[] }).codes).toHaveLength(1);
+    const ns = { namespace: 'tenant-jc' };
+    const unwrap = await lab.bao.api('POST', 'sys/wrapping/unwrap', undefined, { token: code.wrapToken.reveal(), ...ns });
+    const login = await lab.bao.api('POST', 'auth/approle/login', { role_id: code.roleId, secret_id: unwrap.json.data.secret_id }, ns);
+    const token = login.json.auth.client_token as string;
+    expect((await lab.bao.api('GET', 'kv/data/rke2/rke2-tenant01', undefined, { token, ...ns })).status).toBe(200);
+    expect((await lab.bao.api('GET', `kv/data/rke2/${clusterId}`, undefined, { token, allow: [403] })).status).toBe(403);
+  });
+
   it('a cluster without roles: exit 6 with the vault setup hint', async () => {
     await lab.bao.api('POST', 'kv/data/rke2/rke2-noroles1', { data: { token: 'K10x::server:y', server: 'https://10.0.0.1:9345', state: 'ready' } });
     const r = await runEdgectl(['rke2', 'join-code', '--cluster-id', 'rke2-noroles1', '--role', 'agent', '--out', codes.path], { env: rootEnv(lab.bao) });
@@ -268,6 +302,16 @@ describe('rke2 agent --join-code-file', () => {
     const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcsrv2`);
     expect(entry.json.data.data).toMatchObject({ role: 'server', join_code_accessor: minted?.accessor });
     expect(host.read('/var/lib/rancher/rke2/server/token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
+  }, 120_000);
+
+  it('--join-code-file - reads the code from stdin', async () => {
+    const host = await lab.host('jcagt7', '10.77.0.169');
+    const r0 = await mint(['--role', 'agent', '--out', '-']);
+    expect(r0.code, r0.stderr).toBe(0);
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', '-', ...common()], { vault: false, input: r0.stdout });
+    expect(r.code, r.stderr).toBe(0);
+    const entry = await lab.bao.api('GET', `kv/data/rke2/${clusterId}/nodes/jcagt7`);
+    expect(entry.json.data.data.join_code_accessor).toMatch(/^[0-9a-f-]{36}$/);
   }, 120_000);
 
   it('combining a code with Vault credentials is a usage error (exit 2)', async () => {
