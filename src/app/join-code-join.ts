@@ -74,10 +74,19 @@ async function configFor(ctx: Context, code: JoinCode, dryRun: boolean): Promise
   return config;
 }
 
-/** Check the wrapping token: genuine (created by the role's secret-id endpoint) and still unused; exit 9 otherwise. */
-async function checkWrapping(approle: AppRolePort, code: JoinCode): Promise<void> {
+/**
+ * Check the wrapping token: genuine (created by the role's secret-id endpoint) and still unused; exit 9 otherwise.
+ * usedHere: this host's own session of this code exists (its token expired), so the code was used here.
+ */
+async function checkWrapping(approle: AppRolePort, code: JoinCode, usedHere: string | undefined, now: Date): Promise<void> {
   const lookup = await approle.lookupWrapping(code.wrapToken);
-  const expiredByClock = Date.parse(code.expiresAt) <= Date.now();
+  const expiredByClock = Date.parse(code.expiresAt) <= now.getTime();
+  if (lookup === undefined && usedHere !== undefined) {
+    throw refused(
+      `this host already used the join code for ${code.role}s of ${code.clusterId}, and the Vault token of that interrupted join expired at ${usedHere}`,
+      `mint a new code (edgectl rke2 join-code --cluster-id ${code.clusterId} --role ${code.role}) and run again with it`,
+    );
+  }
   if (lookup === undefined) {
     throw refused(
       `the join code for ${code.role}s of ${code.clusterId} was already used or has expired${expiredByClock ? ` (it expired at ${code.expiresAt})` : ''}. ` +
@@ -118,7 +127,8 @@ export async function openJoinCodeSession(ctx: Context, file: string, role: Join
   const bare = await sessionFor(ctx, config);
   let loggedIn: { token: Secret; accessor: string; ttlSeconds: number };
   try {
-    await checkWrapping(bare.approle, code);
+    const usedHere = previous !== undefined && previous.codeSha256 === joinCodeFingerprint(code) ? previous.expiresAt : undefined;
+    await checkWrapping(bare.approle, code, usedHere, ctx.clock.now());
     if (dryRun) {
       ctx.ui.info(`the join code for ${code.role}s of ${code.clusterId} is genuine and unused (valid until ${code.expiresAt}); --dry-run does not unwrap it, which would use it up: run without --dry-run to join`);
       return undefined;

@@ -6,6 +6,7 @@
  * roles come from test/support/join-roles.ts until `vault setup` lands.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeJoinCode, parseJoinCode } from '../../src/core/join-code.js';
@@ -209,6 +210,19 @@ describe('rke2 agent --join-code-file', () => {
     expect(r.code, r.stderr).toBe(9);
     expect(r.stderr).toMatch(/intercepted/);
     expect(hostSnapshot(host)).toEqual(before);
+  }, 60_000);
+
+  it('the same code after this host\'s interrupted join expired: exit 9 saying this host used it', async () => {
+    const host = firstAgent;
+    const file = join(codes.path, 'used-stale.joincode');
+    writeFileSync(file, used, { mode: 0o600 });
+    const inside = place(host, file, 'stale.joincode');
+    const fingerprint = createHash('sha256').update(parseJoinCode(new Secret(used)).wrapToken.reveal()).digest('hex');
+    writeFileSync(host.root('/etc/edgectl/join-session'), JSON.stringify({ v: 1, code_sha256: fingerprint, cluster: clusterId, role: 'agent', accessor: 'acc', expires_at: '2020-01-01T00:00:00Z', token: 's.expiredexpiredexpired' }), { mode: 0o600 });
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr).toContain('this host already used the join code');
+    expect(r.stderr).not.toContain('s.expiredexpiredexpired');
   }, 60_000);
 
   it('the same code again, on another host: exit 9 with the interception message, host unchanged', async () => {
