@@ -158,6 +158,24 @@ describe('rke2 join-code (minting)', () => {
     expect((await lab.bao.api('GET', `kv/data/rke2/${clusterId}`, undefined, { token, allow: [403] })).status).toBe(403);
   });
 
+  it('revoke --dry-run names the calls and destroys nothing; an unregistered cluster is exit 6', async () => {
+    const file = await oneCode();
+    expect(existsSync(file)).toBe(true);
+    const before = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    const accessors = (JSON.parse(before.stdout) as { codes: Array<{ accessor: string }> }).codes.map((c) => c.accessor);
+    const dry = await runEdgectl(['rke2', 'join-code', 'revoke', '--cluster-id', clusterId, '--all', '--dry-run'], { env: rootEnv(lab.bao) });
+    expect(dry.code, dry.stderr).toBe(0);
+    for (const a of accessors) expect(dry.stdout).toContain(a);
+    expect(dry.stdout).toContain('secret-id-accessor/destroy');
+    const after = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    expect((JSON.parse(after.stdout) as { codes: Array<{ accessor: string }> }).codes.map((c) => c.accessor)).toEqual(accessors);
+    const noYes = await runEdgectl(['rke2', 'join-code', 'revoke', '--cluster-id', clusterId, '--all'], { env: rootEnv(lab.bao) });
+    expect(noYes.code).toBe(2);
+    const missing = await runEdgectl(['rke2', 'join-code', '--cluster-id', 'rke2-missing1', '--role', 'agent', '--out', codes.path], { env: rootEnv(lab.bao) });
+    expect(missing.code, missing.stderr).toBe(6);
+    expect(missing.stderr).toContain('not registered');
+  });
+
   it('a cluster without roles: exit 6 with the vault setup hint', async () => {
     await lab.bao.api('POST', 'kv/data/rke2/rke2-noroles1', { data: { token: 'K10x::server:y', server: 'https://10.0.0.1:9345', state: 'ready' } });
     const r = await runEdgectl(['rke2', 'join-code', '--cluster-id', 'rke2-noroles1', '--role', 'agent', '--out', codes.path], { env: rootEnv(lab.bao) });
