@@ -6,6 +6,7 @@
  * roles come from test/support/join-roles.ts until `vault setup` lands.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +138,26 @@ describe('rke2 join-code (minting)', () => {
     expect(new Set(lines).size).toBe(2);
     const both = await mint(['--role', 'agent', '--out', '-', '-o', 'json']);
     expect(both.code).toBe(2);
+  });
+
+  it('--host-vault-addr goes into the code; with VAULT_CACERT set, its PEM does too', async () => {
+    const dir = tempDir('edgectl-jc-ca-');
+    try {
+      const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=jc-test', '-days', '1', '-keyout', join(dir.path, 'k.pem'), '-out', join(dir.path, 'ca.pem')], { encoding: 'utf8' });
+      expect(made.status, made.stderr).toBe(0);
+      const r = await runEdgectl(['rke2', 'join-code', '--cluster-id', clusterId, '--role', 'agent', '--out', '-', '--host-vault-addr', 'https://vault.edge.example:8200'], {
+        env: rootEnv(lab.bao, { VAULT_CACERT: join(dir.path, 'ca.pem') }),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const code = parseJoinCode(new Secret(r.stdout));
+      expect(code.vaultAddr).toBe('https://vault.edge.example:8200');
+      expect(code.caPem).toBe(readFileSync(join(dir.path, 'ca.pem'), 'utf8'));
+      const bad = await mint(['--role', 'agent', '--out', '-', '--host-vault-addr', 'https://user:pw@vault:8200']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).not.toContain('pw@');
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it('inside a namespace: the code names it, list sees it, and its login token cannot read the root namespace', async () => {
