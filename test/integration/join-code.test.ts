@@ -110,8 +110,15 @@ describe('rke2 join-code (minting)', () => {
     }
     const list = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
     expect(list.code, list.stderr).toBe(0);
-    const listed = (JSON.parse(list.stdout) as { codes: Array<{ accessor: string; role: string }> }).codes.map((c) => c.accessor);
+    const listedCodes = (JSON.parse(list.stdout) as { codes: Array<{ accessor: string; role: string; minted_by: string; expires_at: string }> }).codes;
+    const listed = listedCodes.map((c) => c.accessor);
     for (const c of out.codes) expect(listed).toContain(c.accessor);
+    const mine = listedCodes.find((c) => c.accessor === out.codes[0]?.accessor);
+    expect(mine?.role).toBe('agent');
+    expect(mine?.minted_by).toMatch(/@/);
+    // the secret ID dies with its wrap: its expiry is the code's (within a few seconds)
+    expect(Math.abs(Date.parse(mine?.expires_at ?? '') - Date.parse(out.codes[0]?.expires_at ?? ''))).toBeLessThan(10_000);
+    expect(list.stdout).not.toMatch(/edgectl-join-v1\./);
     const revoke = await runEdgectl(['rke2', 'join-code', 'revoke', '--cluster-id', clusterId, '--accessor', out.codes[2]?.accessor ?? '', '--yes'], { env: rootEnv(lab.bao) });
     expect(revoke.code, revoke.stderr).toBe(0);
     const after = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
@@ -291,6 +298,8 @@ describe('rke2 agent --join-code-file', () => {
     expect(r.stderr).toMatch(/revoked/);
     // bound elsewhere
     const boundFile = await oneCode(['--bind-cidr', '10.77.0.250/32']);
+    const boundList = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
+    expect((JSON.parse(boundList.stdout) as { codes: Array<{ cidr_list: string[]; token_bound_cidrs: string[] }> }).codes).toContainEqual(expect.objectContaining({ cidr_list: ['10.77.0.250/32'], token_bound_cidrs: ['10.77.0.250/32'] }));
     r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, boundFile, 'b.joincode'), ...common()], { vault: false });
     expect(r.code, r.stderr).toBe(9);
     expect(r.stderr).toMatch(/bound to another address/);
