@@ -366,6 +366,19 @@ describe('rke2 agent --join-code-file', () => {
     expect(host.read('/var/lib/rancher/rke2/server/token')?.trim()).toBe(server.read('/var/lib/rancher/rke2/server/token')?.trim());
   }, 120_000);
 
+  it('--dry-run checks the code without using it up; the host is unchanged', async () => {
+    const host = await lab.host('jcagt8', '10.77.0.171');
+    const file = await oneCode();
+    const inside = place(host, file, 'dry.joincode');
+    const before = hostSnapshot(host);
+    const r = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, '--dry-run', ...common()], { vault: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('genuine and unused');
+    expect(hostSnapshot(host)).toEqual(before);
+    const wrap = parseJoinCode(new Secret(readFileSync(file, 'utf8'))).wrapToken.reveal();
+    expect((await lab.bao.api('POST', 'sys/wrapping/lookup', { token: wrap })).status).toBe(200);
+  }, 60_000);
+
   it('--join-code-file - reads the code from stdin', async () => {
     const host = await lab.host('jcagt7', '10.77.0.169');
     const r0 = await mint(['--role', 'agent', '--out', '-']);
