@@ -114,7 +114,15 @@ export async function openJoinCodeSession(ctx: Context, file: string, role: Join
     throw usageError(`the join code is for ${code.role}s of ${code.clusterId}, not for ${role}s`, `run edgectl rke2 ${code.role} --join-code-file …, or mint a ${role} code`);
   }
   const config = await configFor(ctx, code, dryRun);
-  const previous = parseJoinSession((await ctx.host.readFileIfExists(JOIN_SESSION_FILE)) ?? '');
+  // the session holds a Vault token: only a root-only 0600 file is trusted (anything else is refused, exit 3)
+  const sessionFile = await ctx.host.readSecretFile(JOIN_SESSION_FILE, {
+    what: 'join session file',
+    modes: [0o600],
+    ...(typeof process.getuid === 'function' ? { uid: process.getuid() } : {}),
+    missingOk: true,
+    maxBytes: 64 * 1024,
+  });
+  const previous = parseJoinSession(sessionFile?.text ?? '');
   if (previous !== undefined && sessionContinues(previous, code, ctx.clock.now())) {
     const store = await sessionFor(ctx, { ...config, auth: { method: 'token', source: JOIN_SESSION_FILE, token: previous.token } });
     const alive = await store.client.lookupSelf().then(() => true, () => false);
