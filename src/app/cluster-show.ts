@@ -24,7 +24,8 @@ export interface ClusterShowJson {
   current_version: number;
   versions: number;
   updated_time: string | null;
-  nodes: Array<{ name: string; role: string; hostname: string; ip: string; rke2_version: string; joined_at: string }>;
+  /** join_code_accessor: the secret ID accessor of the join code the node joined with (absent when it joined otherwise) */
+  nodes: Array<{ name: string; role: string; hostname: string; ip: string; rke2_version: string; joined_at: string; join_code_accessor?: string }>;
 }
 
 /** Show a cluster; with showToken, print only its join token on stdout. */
@@ -51,7 +52,7 @@ export async function runClusterShow(ctx: Context, input: ClusterShowInput): Pro
       current_version: cluster.version,
       versions: history?.versions ?? 1,
       updated_time: history?.updatedTime ?? null,
-      nodes: nodes.map((n) => ({ name: n.name, role: n.role, hostname: n.hostname, ip: n.ip, rke2_version: n.rke2_version, joined_at: n.joined_at })),
+      nodes: nodes.map((n) => ({ name: n.name, role: n.role, hostname: n.hostname, ip: n.ip, rke2_version: n.rke2_version, joined_at: n.joined_at, ...(n.join_code_accessor === undefined ? {} : { join_code_accessor: n.join_code_accessor }) })),
     };
     if (input.output === 'json') {
       writeJson(ctx, json);
@@ -71,9 +72,11 @@ export async function runClusterShow(ctx: Context, input: ClusterShowInput): Pro
     ];
     writeOut(ctx, lines.map(([k, v]) => `${(k ?? '').padEnd(9)} ${v ?? ''}`).join('\n'));
     if (json.nodes.length > 0) {
+      // the join code column only when a node joined with one (which code joined which node)
+      const codes = json.nodes.some((n) => n.join_code_accessor !== undefined);
       const table = renderTable(
-        ['NAME', 'ROLE', 'IP', 'RKE2', 'JOINED'],
-        json.nodes.map((n) => [n.name, n.role, n.ip, n.rke2_version, n.joined_at]),
+        ['NAME', 'ROLE', 'IP', 'RKE2', 'JOINED', ...(codes ? ['JOIN CODE'] : [])],
+        json.nodes.map((n) => [n.name, n.role, n.ip, n.rke2_version, n.joined_at, ...(codes ? [n.join_code_accessor ?? '-'] : [])]),
       );
       writeOut(ctx, table.split('\n').map((l) => `  ${l}`).join('\n'));
     }

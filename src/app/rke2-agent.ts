@@ -19,6 +19,7 @@ import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeSt
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession, removeJoinCodeStep } from './join-code-join.js';
 
 export interface AgentInput {
   clusterId: string | undefined;
@@ -32,6 +33,8 @@ export interface AgentInput {
   output: OutputFormat;
   vault: VaultFlags;
   install: InstallOptions;
+  /** --join-code-file FILE or "-": join with a single-use code instead of Vault credentials */
+  joinCodeFile?: string;
 }
 
 
@@ -40,8 +43,18 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
   const problems = installOptionProblems(input.install);
   if (input.token !== undefined && input.server === undefined) problems.push('a join token (--token, --token-file, --token-stdin) needs --server URL');
   if (input.token === undefined && input.clusterId === undefined && input.server !== undefined && input.noVault) problems.push('--server without Vault needs --token-file or --token-stdin');
+  if (input.joinCodeFile !== undefined) {
+    if (input.token !== undefined || input.clusterId !== undefined) problems.push('--join-code-file carries the cluster: do not also give --cluster-id or a join token');
+    problems.push(...joinCodeConflicts(ctx, input.vault, input.noVault));
+  }
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 agent --help');
   if (!input.dryRun) ctx.host.requireRoot('edgectl rke2 agent');
+  let joinCode: JoinCodeSession | undefined;
+  if (input.joinCodeFile !== undefined) {
+    joinCode = await openJoinCodeSession(ctx, input.joinCodeFile, 'agent', input.dryRun);
+    if (joinCode === undefined) return;
+    input = { ...input, clusterId: joinCode.code.clusterId };
+  }
 
   const host = ctx.host.hostname().toLowerCase();
   const address = ctx.host.primaryAddress() ?? '127.0.0.1';
@@ -62,7 +75,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     token = await readTokenSource(ctx, input.token);
     server = input.server as string; // validated above
   } else {
-    store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
+    store = joinCode !== undefined ? joinCode.store : input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
     if (store === undefined) {
       throw usageError('without Vault, an agent needs --server URL and --token-file FILE (or --token-stdin)', 'or set VAULT_ADDR and pass --cluster-id');
     }
@@ -91,7 +104,7 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     }
   }
   try {
-    await joinAsAgent(ctx, input, { store, token, tokenGeneration, server, clusterId, localId, host, address, nodeName });
+    await joinAsAgent(ctx, input, { store, token, tokenGeneration, server, clusterId, localId, host, address, nodeName, joinCodeAccessor: joinCode?.accessor });
   } finally {
     await store?.close();
   }
@@ -108,6 +121,8 @@ interface AgentFacts {
   host: string;
   address: string;
   nodeName: string;
+  /** the secret ID accessor of the join code this node joins with */
+  joinCodeAccessor: string | undefined;
 }
 
 async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Promise<void> {
@@ -136,8 +151,10 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   steps.push(installStep(ctx, 'agent', input.install, { server, token }));
   if (store !== undefined && clusterId !== undefined) {
     const id = clusterId;
-    steps.push(recordNodeStep(ctx, store, id, nodeName, () => nodeEntry(ctx, 'agent', host, address, tokenGeneration)));
+    const accessor = f.joinCodeAccessor;
+    steps.push(recordNodeStep(ctx, store, id, nodeName, async () => ({ ...(await nodeEntry(ctx, 'agent', host, address, tokenGeneration)), ...(accessor === undefined ? {} : { join_code_accessor: accessor }) })));
   }
+  if (input.joinCodeFile !== undefined) steps.push(removeJoinCodeStep(ctx, input.joinCodeFile));
 
   const vaultPath = store !== undefined && clusterId !== undefined ? clusterApiPath(store, clusterId) : null;
   const results = await runPlan(ctx, {

@@ -29,6 +29,7 @@ import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from '.
 import { type TokenSource, readTokenSource } from './token-input.js';
 import { requireClusterCapabilities } from './vault-capabilities.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
+import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession, removeJoinCodeStep } from './join-code-join.js';
 
 export interface ServerInput {
   /** "server" or "add-master" (the same action under its own name) */
@@ -47,6 +48,8 @@ export interface ServerInput {
   output: OutputFormat;
   vault: VaultFlags;
   install: InstallOptions;
+  /** --join-code-file FILE or "-": join an existing cluster as another server with a single-use code */
+  joinCodeFile?: string;
 }
 
 
@@ -55,7 +58,19 @@ type ServerMode = 'bootstrap' | 'join' | 'bootstrap-local';
 /** Run `rke2 server` or `rke2 add-master`. */
 export async function runServer(ctx: Context, input: ServerInput): Promise<void> {
   validateServerInput(input);
+  if (input.joinCodeFile !== undefined) {
+    const problems = joinCodeConflicts(ctx, input.vault, input.noVault);
+    if (input.token !== undefined || input.clusterId !== undefined || input.server !== undefined) problems.push('--join-code-file carries the cluster: do not also give --cluster-id, --server or a join token');
+    if (input.tags.length > 0) problems.push('--tag applies only when bootstrapping a new cluster, and a join code never bootstraps');
+    if (problems.length > 0) throw usageError(problems.join('\n  '), `see edgectl rke2 ${input.mode} --help`);
+  }
   if (!input.dryRun) ctx.host.requireRoot(`edgectl rke2 ${input.mode}`);
+  let joinCode: JoinCodeSession | undefined;
+  if (input.joinCodeFile !== undefined) {
+    joinCode = await openJoinCodeSession(ctx, input.joinCodeFile, 'server', input.dryRun);
+    if (joinCode === undefined) return;
+    input = { ...input, clusterId: joinCode.code.clusterId };
+  }
 
   const host = ctx.host.hostname().toLowerCase();
   const localId = await ctx.host.readLocalClusterId();
@@ -89,9 +104,9 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     return;
   }
 
-  const store = input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
+  const store = joinCode !== undefined ? joinCode.store : input.noVault ? undefined : await openVaultIfConfigured(ctx, input.vault);
   try {
-    await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install, registration });
+    await serverWithVault(ctx, input, { store, localId, host, address, nodeName, install, registration, joinCodeAccessor: joinCode?.accessor });
   } finally {
     await store?.close();
   }
@@ -106,6 +121,8 @@ interface HostFacts {
   install: ServerInput['install'];
   /** the address this server would register, and why */
   registration: RegistrationChoice;
+  /** the secret ID accessor of the join code this server joins with */
+  joinCodeAccessor?: string | undefined;
 }
 
 async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFacts): Promise<void> {
@@ -121,6 +138,11 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     ...(store === undefined ? {} : { vaultWhere: describeVault(store) }),
   });
 
+  if (input.joinCodeFile !== undefined && decision.kind !== 'join' && decision.kind !== 'refuse') {
+    throw new EdgectlError('vaultState', `a join code joins a ready cluster as another server and never bootstraps one; cluster ${wantedId ?? ''} is not ready in ${store === undefined ? 'Vault' : describeVault(store)}`, {
+      hint: 'bootstrap the cluster on its first server with a Vault credential (edgectl rke2 server), then use the code',
+    });
+  }
   switch (decision.kind) {
     case 'refuse':
       throw new EdgectlError(decision.error, decision.message, { hint: decision.hint });
@@ -146,8 +168,12 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       const steps = [
         persistClusterIdStep(ctx, record.id, localId),
         installStep(ctx, 'server', joinInstall, { server, token: record.token }),
-        recordNodeStep(ctx, store, record.id, nodeName, () => nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+        recordNodeStep(ctx, store, record.id, nodeName, async () => ({
+          ...(await nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
+          ...(facts.joinCodeAccessor === undefined ? {} : { join_code_accessor: facts.joinCodeAccessor }),
+        })),
         recordLowestServerVersionStep(ctx, store, record.id, () => rke2VersionOnHost(ctx)),
+        ...(input.joinCodeFile === undefined ? [] : [removeJoinCodeStep(ctx, input.joinCodeFile)]),
       ];
       await finish(ctx, input, { mode: 'join', clusterId: record.id, server, store, steps });
       return;
@@ -326,7 +352,7 @@ function validateServerInput(input: ServerInput): void {
   if (input.server !== undefined && input.token === undefined && input.clusterId === undefined) {
     problems.push('--server needs --cluster-id ID (token from Vault) or a join token (--token-file/--token-stdin)');
   }
-  if (input.mode === 'add-master' && input.clusterId === undefined && input.token === undefined) problems.push('add-master needs --cluster-id ID (or --server with a join token)');
+  if (input.mode === 'add-master' && input.clusterId === undefined && input.token === undefined && input.joinCodeFile === undefined) problems.push('add-master needs --cluster-id ID (or --server with a join token)');
   if (input.tags.length > 0 && input.token !== undefined) problems.push('--tag applies only when bootstrapping a new cluster');
   for (const p of [tagCountProblem(input.tags), input.advertiseAddress === undefined ? undefined : advertiseAddressProblem(input.advertiseAddress)]) if (p !== undefined) problems.push(p);
   problems.push(...customMetadataProblems(Object.fromEntries(input.tags.map(([k, v]) => [`tag.${k}`, v]))));

@@ -4,7 +4,7 @@
  * and the cluster registry over it). Commands call close() in a finally block.
  */
 import { type VaultConfig, resolveVaultConfig } from '../core/vault-config.js';
-import type { ClusterRegistry, KvStore, VaultClientPort } from '../core/ports.js';
+import type { AppRolePort, ClusterRegistry, KvStore, VaultAdmin, VaultClientPort } from '../core/ports.js';
 import type { VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { sudoDroppedVaultWarning } from '../core/sudo-env.js';
@@ -14,7 +14,11 @@ export interface VaultSession {
   config: VaultConfig;
   client: VaultClientPort;
   kv: KvStore;
+  /** AppRole calls of join codes */
+  approle: AppRolePort;
   registry: ClusterRegistry;
+  /** mounts, auth methods, policies and roles (vault setup, apply) */
+  admin: VaultAdmin;
   close(): Promise<void>;
 }
 
@@ -34,9 +38,10 @@ export async function openVault(ctx: Context, flags: VaultFlags): Promise<VaultS
   return sessionFor(ctx, requireVaultConfig(ctx, flags));
 }
 
-async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
-  const { client, kv, registry } = await ctx.vault.connect(ctx, config);
-  return { config, client, kv, registry, close: () => client.close() };
+/** Open Vault with a configuration built by the command (a join code's). */
+export async function sessionFor(ctx: Context, config: VaultConfig): Promise<VaultSession> {
+  const { client, kv, registry, admin, approle } = await ctx.vault.connect(ctx, config);
+  return { config, client, kv, registry, admin, approle, close: () => client.close() };
 }
 
 /** Open Vault when an address is configured; undefined when none is (edgectl's no-Vault mode). */

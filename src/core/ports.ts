@@ -230,6 +230,8 @@ export interface ThisHost extends Host {
   /** the node name recorded at join time (/etc/edgectl/node-name), if any */
   readRecordedNodeName(): Promise<string | undefined>;
   writeFileAtomic(path: string, data: string | Uint8Array, mode: number): Promise<void>;
+  /** write a secret to a new file with mode, atomically; a precondition error (exit 3) when path exists (never overwrites) */
+  createSecretFile(path: string, secret: Secret, mode: number): Promise<void>;
   readFileIfExists(path: string): Promise<string | undefined>;
   removeFile(path: string): Promise<boolean>;
   ensureDirectory(dir: string): Promise<void>;
@@ -455,7 +457,66 @@ export interface VaultAdmin {
 
 /** How a command reaches Vault: a client, its KV v2 mount, the cluster registry and the admin calls over it, wired to the run (abort, clock, UI). */
 export interface VaultConnector {
-  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore; registry: ClusterRegistry; admin: VaultAdmin }>;
+  connect(ctx: RunContext, config: VaultConfig): Promise<{ client: VaultClientPort; kv: KvStore; registry: ClusterRegistry; admin: VaultAdmin; approle: AppRolePort }>;
+}
+
+// ---- AppRole: join codes (adapters/vault/approle.ts implements it)
+
+/** A freshly minted, response-wrapped secret ID. */
+export interface MintedSecretId {
+  /** unwraps the secret ID once, until the wrap TTL ends */
+  wrapToken: Secret;
+  /** the secret ID's accessor (wrap_info.wrapped_accessor): lists, revokes and node entries name it */
+  accessor: string;
+  creationTime: string;
+  ttlSeconds: number;
+  creationPath: string;
+}
+
+/** What secret-id-accessor/lookup says about an outstanding secret ID (nothing secret). */
+export interface SecretIdInfo {
+  accessor: string;
+  creationTime: string;
+  /** RFC 3339, or '' / the zero time when it never expires */
+  expirationTime: string;
+  cidrList: string[];
+  tokenBoundCidrs: string[];
+  /** uses left; 0 = unlimited */
+  usesLeft: number;
+  metadata: Record<string, string>;
+}
+
+/** What sys/wrapping/lookup says about a wrapping token. */
+export interface WrapLookup {
+  creationPath: string;
+  creationTime: string;
+  ttlSeconds: number;
+}
+
+export interface UnwrappedSecretId {
+  secretId: Secret;
+  accessor: string;
+}
+
+/** Why Vault refused an AppRole login. */
+export type LoginRefusal = 'cidr' | 'invalid-secret-id' | 'other';
+
+export type AppRoleLogin = { kind: 'ok'; clientToken: Secret; ttlSeconds: number } | { kind: 'refused'; refusal: LoginRefusal };
+
+/** The AppRole calls of join codes: minting and managing (operator side), unwrapping and logging in (host side). */
+export interface AppRolePort {
+  /** the role's role ID, or undefined when the role does not exist */
+  readRoleId(mount: string, role: string): Promise<string | undefined>;
+  mintWrappedSecretId(mount: string, role: string, opts: { ttlSeconds: number; cidrs: readonly string[]; metadata: Readonly<Record<string, string>> }): Promise<MintedSecretId>;
+  listSecretIdAccessors(mount: string, role: string): Promise<string[]>;
+  /** undefined when no such accessor (destroyed, used up, expired) */
+  lookupSecretIdAccessor(mount: string, role: string, accessor: string): Promise<SecretIdInfo | undefined>;
+  destroySecretIdAccessor(mount: string, role: string, accessor: string): Promise<void>;
+  /** needs no token; undefined when the wrapping token is unknown (used or expired) */
+  lookupWrapping(wrapToken: Secret): Promise<WrapLookup | undefined>;
+  /** undefined when the wrapping token is unknown (used or expired) */
+  unwrapSecretId(wrapToken: Secret): Promise<UnwrappedSecretId | undefined>;
+  login(mount: string, roleId: string, secretId: Secret): Promise<AppRoleLogin>;
 }
 
 // ---- Many hosts: how the operator's machine reaches them (adapters/ssh implements it)

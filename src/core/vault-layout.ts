@@ -83,6 +83,8 @@ export interface NodeEntry {
   joined_at: string;
   /** the cluster token generation this node's token file holds (absent: the bootstrap token, 0) */
   token_generation?: number;
+  /** the secret ID accessor of the join code the node joined with (absent: joined with a Vault credential) */
+  join_code_accessor?: string;
 }
 
 const MOUNT_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

@@ -109,3 +109,30 @@ export async function removeFile(path: string): Promise<boolean> {
     throw err;
   }
 }
+
+/**
+ * Create path with data and mode, never replacing anything: a temp file in the
+ * same directory (mode from the first byte), fsync, then link() to the name,
+ * which fails when the name exists. A reader never sees a partial file.
+ */
+export async function createFileExclusive(path: string, data: string, mode: number): Promise<void> {
+  const dir = dirname(path);
+  await ensureDirectory(dir);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await fs.open(tmp, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.link(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new EdgectlError('precondition', `${showPath(path)} exists: edgectl never overwrites it`, { hint: 'remove it or choose another --out directory' });
+    throw new EdgectlError('hostStep', `cannot write ${showPath(path)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}

@@ -63,6 +63,7 @@ export function createThisHost(): ThisHost {
     readConfiguredNodeName: async () => (await facts()).readConfiguredNodeName(),
     readRecordedNodeName: async () => (await facts()).readRecordedNodeName(),
     writeFileAtomic: async (path, data, mode) => (await files()).writeFileAtomic(path, data, mode),
+    createSecretFile: async (path, secret, mode) => (await files()).createFileExclusive(path, secret.reveal(), mode),
     readFileIfExists: async (path) => (await files()).readFileIfExists(path),
     removeFile: async (path) => (await files()).removeFile(path),
     ensureDirectory: async (dir) => (await files()).ensureDirectory(dir),

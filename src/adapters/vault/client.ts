@@ -47,6 +47,10 @@ export interface VaultRequest {
   login?: boolean;
   /** statuses returned to the caller instead of thrown (e.g. 404 for "absent") */
   accept?: readonly number[];
+  /** X-Vault-Wrap-TTL: Vault answers with a wrapping token instead of the response (e.g. "3600s") */
+  wrapTtl?: string;
+  /** credentials this request carries in its body: remembered so no error can quote them */
+  bodySecrets?: readonly Secret[];
 }
 
 export interface VaultResponse {
@@ -149,7 +153,13 @@ export class VaultClient implements VaultClientPort {
     return value;
   }
 
+  /** A credential that reached this client outside a request's token (e.g. a login's answer): never quoted in its errors. */
+  rememberSecret(secret: Secret): void {
+    this.#secrets.add(secret.reveal());
+  }
+
   private async send(req: VaultRequest): Promise<VaultResponse> {
+    for (const s of req.bodySecrets ?? []) this.reveal(s);
     const token = req.token ?? (req.auth === false ? undefined : await this.token());
     const info: RequestInfo = {
       method: req.list === true ? 'LIST' : req.method,
@@ -230,6 +240,7 @@ export class VaultClient implements VaultClientPort {
         }
       }
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+      if (req.wrapTtl !== undefined && crossOrigin === undefined) headers['X-Vault-Wrap-TTL'] = req.wrapTtl;
       // one controller per exchange, aborted through the client's single listener on the run's signal
       // (48 concurrent reads must not add 48 listeners to it: MaxListenersExceededWarning)
       const controller = new AbortController();

@@ -10,7 +10,13 @@ import type { VaultConnector } from '../../core/ports.js';
 export function createVaultConnector(): VaultConnector {
   return {
     async connect(ctx, config) {
-      const [{ VaultClient }, { Kv2 }, { VaultClusterRegistry }, { VaultSys }] = await Promise.all([import('./client.js'), import('./kv2.js'), import('./registry.js'), import('./sys.js')]);
+      const [{ VaultClient }, { Kv2 }, { VaultClusterRegistry }, { VaultSys }, { AppRoleApi }] = await Promise.all([
+        import('./client.js'),
+        import('./kv2.js'),
+        import('./registry.js'),
+        import('./sys.js'),
+        import('./approle.js'),
+      ]);
       const client = new VaultClient(config, {
         signal: ctx.signal,
         sleep: (ms, signal) => ctx.clock.sleep(ms, signal),
@@ -19,7 +25,7 @@ export function createVaultConnector(): VaultConnector {
         warn: (m) => ctx.ui.warn(m),
       });
       const kv = new Kv2(client, config.mount);
-      return { client, kv, registry: new VaultClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), admin: new VaultSys(client) };
+      return { client, kv, registry: new VaultClusterRegistry(kv, { debug: (m) => ctx.ui.debug(m) }), admin: new VaultSys(client), approle: new AppRoleApi(client) };
     },
   };
 }

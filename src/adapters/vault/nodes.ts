@@ -90,5 +90,6 @@ function nodeRecord(name: string, d: Record<string, unknown>, version: number): 
     rke2_version: s(d.rke2_version),
     joined_at: s(d.joined_at),
     ...(typeof generation === 'number' && Number.isInteger(generation) && generation >= 0 ? { token_generation: generation } : {}),
+    ...(typeof d.join_code_accessor === 'string' && d.join_code_accessor !== '' ? { join_code_accessor: d.join_code_accessor } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { UninstallInput } from '../../app/rke2-uninstall.js';
 import type { UpgradeInput } from '../../app/rke2-upgrade.js';
 import type { Registrar } from '../program.js';
 import { addInstallOptions, installOptionsFromFlags } from '../install-options.js';
+import { registerJoinCodeCommands } from './join-code.js';
 import {
   type OutputFormat,
   type VaultFlags,
@@ -68,7 +69,7 @@ const FORCE_SKEW_HELP = 'join even when the RKE2 version breaks the Kubernetes v
 export function registerRke2Commands(program: Command, registrar: Registrar): void {
   const rke2 = program.command('rke2').description('install and operate RKE2 on this host');
 
-  const serverAction = (mode: ServerInput['mode']) => (o: JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean }) => {
+  const serverAction = (mode: ServerInput['mode']) => (o: JoinFlags & VaultFlags & { advertiseAddress?: string; tag?: Array<[string, string]>; force?: boolean; updateServerUrl?: boolean; joinCodeFile?: string }) => {
     const input: ServerInput = {
       mode,
       clusterId: o.clusterId,
@@ -83,6 +84,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       output: o.output,
       vault: vaultFlags(o),
       install: installOptionsFromFlags(o, 'server'),
+      ...(o.joinCodeFile === undefined ? {} : { joinCodeFile: o.joinCodeFile }),
     };
     registrar.select(`rke2 ${mode}`, input, async (ctx, i) => (await import('../../app/rke2-server.js')).runServer(ctx, i));
   };
@@ -100,6 +102,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       .option('--advertise-address <addr>', 'address agents use to reach this server, registered in Vault (default: first --tls-san, else the primary IP; a re-run keeps the registered one unless --update-server-url)')
       .option('--tag <key=value>', 'tag stored with a new cluster in Vault (repeatable)', tagArg)
       .option('--force', FORCE_SKEW_HELP)
+      .option('--join-code-file <file>', 'join the cluster as another server with a single-use server join code (edgectl rke2 join-code --role server) from a 0600 file, or - for stdin; no other Vault setting needed')
       .option('--update-server-url', 'on a re-run against a ready cluster: allow --advertise-address to change the registration URL in Vault (refused otherwise, exit 3)');
     addInstallOptions(cmd, 'server');
     addVaultOptions(cmd);
@@ -116,11 +119,12 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
     .command('agent')
     .description('install an RKE2 agent and join the cluster whose token and server are in Vault (or given by --server/--token-file)');
   addJoinOptions(agent);
+  agent.option('--join-code-file <file>', 'join with a single-use join code (edgectl rke2 join-code) from a 0600 file, or - for stdin; no other Vault setting needed');
   agent.option('--skip-ca-check', 'join even if the server CA cannot be checked against the token (unsafe)').option('--force', FORCE_SKEW_HELP);
   addInstallOptions(agent, 'agent');
   addVaultOptions(agent);
   agent.addHelpText('after', '\nExamples:\n  sudo -E edgectl rke2 agent --cluster-id rke2-abc12345\n  sudo edgectl rke2 agent --server https://10.0.0.10:9345 --token-file /root/token\n');
-  agent.action((o: JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean }) => {
+  agent.action((o: JoinFlags & VaultFlags & { skipCaCheck?: boolean; force?: boolean; joinCodeFile?: string }) => {
     const input: AgentInput = {
       clusterId: o.clusterId,
       token: tokenInput(o),
@@ -132,11 +136,13 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
       output: o.output,
       vault: vaultFlags(o),
       install: installOptionsFromFlags(o, 'agent'),
+      ...(o.joinCodeFile === undefined ? {} : { joinCodeFile: o.joinCodeFile }),
     };
     registrar.select('rke2 agent', input, async (ctx, i) => (await import('../../app/rke2-agent.js')).runAgent(ctx, i));
   });
 
   registerRke2Day2Commands(rke2, registrar);
+  registerJoinCodeCommands(rke2, registrar);
 }
 
 interface Day2Flags extends VaultFlags {
