@@ -346,6 +346,19 @@ wait_booted() {
   fi
 }
 
+# ensure_inotify_instances: every booted host's systemd, journald, networkd and path units hold
+# inotify instances, all counted against root's fs.inotify.max_user_instances (default 128): past
+# about 20 hosts the next one boots "degraded" (its .path units fail). Raise the limit when lower.
+INOTIFY_INSTANCES=8192
+ensure_inotify_instances() {
+  local current
+  current=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo "$INOTIFY_INSTANCES")
+  if [ "$current" -lt "$INOTIFY_INSTANCES" ]; then
+    echo "lab.sh: raising fs.inotify.max_user_instances from $current to $INOTIFY_INSTANCES (hosts need several each)" >&2
+    echo "$INOTIFY_INSTANCES" >/proc/sys/fs/inotify/max_user_instances || die "could not raise fs.inotify.max_user_instances (sysctl -w fs.inotify.max_user_instances=$INOTIFY_INSTANCES)"
+  fi
+}
+
 host_running() {
   leader_pid "$1" >/dev/null 2>&1
 }
@@ -381,6 +394,7 @@ cmd_up() {
   printf '%s\n' "$ip" >"$dir/ip"
   ensure_key
   ensure_bridge
+  ensure_inotify_instances
   root=$dir/root
   mount -t overlay "$MARK-$name" -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$root"
   write_host_identity "$root" "$name" "$ip" "$dir"
@@ -393,7 +407,11 @@ cmd_up() {
       --network-bridge="$BRIDGE" --console=passive --link-journal=no \
       ${binds[@]+"${binds[@]}"}
   ) </dev/null >"$dir/console.log" 2>&1 &
-  wait_booted "$name" "$!"
+  # a host that did not boot cleanly is removed again: a failed up leaves nothing behind
+  if ! (wait_booted "$name" "$!"); then
+    down_host "$name"
+    exit 1
+  fi
   echo "lab.sh: $name up at $ip in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2
   printf '%s\n' "$ip"
 }

@@ -155,7 +155,7 @@ describe('without Vault', () => {
     // the operator copied the token into a root-only file on the joining host
     const tokenFile = '/etc/rancher/copied-token';
     const token = first.read(SERVER_TOKEN)?.trim() ?? '';
-    const w = await second.run('bash', ['-c', `umask 077 && cat > ${tokenFile}`], { input: `${token}\n` });
+    const w = await second.run('bash', ['-c', `mkdir -p /etc/rancher && umask 077 && cat > ${tokenFile}`], { input: `${token}\n` });
     expect(w.code).toBe(0);
     const r = await second.edgectl(['rke2', 'server', '--server', `https://${first.address}:9345`, '--token-file', tokenFile, ...common()], { vault: false });
     expect(r.code, r.stderr).toBe(0);
@@ -166,7 +166,8 @@ describe('without Vault', () => {
 
   it('refuses a token file with loose permissions (exit 3) before touching the host', async () => {
     const host = await newHost('tk');
-    await host.run('bash', ['-c', 'echo K10$(printf "a%.0s" {1..64})::server:x > /etc/rancher/loose && chmod 644 /etc/rancher/loose']);
+    const loose = await host.run('bash', ['-c', 'mkdir -p /etc/rancher && echo K10$(printf "a%.0s" {1..64})::server:x > /etc/rancher/loose && chmod 644 /etc/rancher/loose']);
+    expect(loose.code, loose.stderr).toBe(0);
     const r = await host.edgectl(['rke2', 'agent', '--server', 'https://10.77.0.1:9345', '--token-file', '/etc/rancher/loose', ...common()], { vault: false });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('mode 644');

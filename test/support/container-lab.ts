@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EDGECTL_IN_HOST, LAB_GATEWAY, LAB_SH, containerHostsUnavailable, ensureBase, ensureBridge, upContainerHost } from './container-host.js';
+import { EDGECTL_IN_HOST, LAB_GATEWAY, LAB_SH, containerHostsUnavailable, ensureBase, ensureBridge, labSettings, upContainerHost } from './container-host.js';
 import { FAKE_RELEASE_VERSION } from './lab.js';
 import { type OpenBao, enableKv, startOpenBao } from './openbao.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -182,7 +182,7 @@ export async function createContainerLab(): Promise<ContainerLab> {
           const env = envFor(o);
           const envFlags = Object.keys(env).flatMap((k) => ['--env', k]);
           const child = spawn('bash', [LAB_SH, 'exec', ...envFlags, name, EDGECTL_IN_HOST, ...args], {
-            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...labSettings(), ...env },
             stdio: ['ignore', 'pipe', 'pipe'],
           });
           // nsenter forks and does not forward signals: deliver them to edgectl itself, as
@@ -200,9 +200,10 @@ export async function createContainerLab(): Promise<ContainerLab> {
           return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
         },
         async unitRun(unit) {
-          const r = await run('systemctl', ['show', '-p', 'InvocationID,MainPID,ActiveState', '--value', unit]);
+          const r = await run('systemctl', ['show', '-p', 'InvocationID,MainPID,ActiveState', unit]);
           if (r.code !== 0) throw new Error(`systemctl show ${unit} on ${name} failed: ${r.stderr}`);
-          return r.stdout.trim().split('\n').join(' ');
+          const props = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+          return `${props.InvocationID ?? ''} ${props.MainPID ?? ''} ${props.ActiveState ?? ''}`;
         },
         async systemdJournal() {
           const r = await run('journalctl', ['_PID=1', '--no-pager', '-o', 'cat']);
