@@ -11,8 +11,9 @@
 #                             and wait until systemd reports it running; prints its address
 #   exec [--env VAR]... NAME CMD [ARG]...
 #                             run CMD as root inside NAME (nsenter into all its namespaces) with a
-#                             clean environment (PATH, HOME, LANG) plus each VAR copied from this
-#                             process's environment, so values never appear on a command line
+#                             clean environment (PATH, HOME=/root, LANG=C.UTF-8) plus each VAR copied
+#                             from this process's environment (HOME and LANG too, when named), so
+#                             values never appear on a command line
 #   copy NAME SRC DEST        copy the file SRC into NAME at the absolute path DEST (mode kept)
 #   ssh NAME [CMD]...         ssh as root with the lab's key; the host key is checked against
 #                             the one the lab made for NAME
@@ -444,7 +445,10 @@ cmd_exec() {
         *) unset "$var" 2>/dev/null || true ;;
       esac
     done < <(compgen -e)
-    export PATH=$SERVICE_PATH HOME=/root LANG=C.UTF-8
+    export PATH=$SERVICE_PATH
+    # an explicit --env HOME / --env LANG wins over the defaults
+    case " ${keep[*]:-} " in *" HOME "*) ;; *) export HOME=/root ;; esac
+    case " ${keep[*]:-} " in *" LANG "*) ;; *) export LANG=C.UTF-8 ;; esac
     exec nsenter -t "$leader" -a -- "$@"
   )
 }
