@@ -437,20 +437,20 @@ cmd_exec() {
   shift
   validate_name "$name"
   leader=$(leader_pid "$name") || die "host $name is not running"
-  (
-    # a clean environment without putting any value on a command line
-    while IFS= read -r var; do
-      case " ${keep[*]:-} " in
-        *" $var "*) export "${var?}" ;;
-        *) unset "$var" 2>/dev/null || true ;;
-      esac
-    done < <(compgen -e)
-    export PATH=$SERVICE_PATH
-    # an explicit --env HOME / --env LANG wins over the defaults
-    case " ${keep[*]:-} " in *" HOME "*) ;; *) export HOME=/root ;; esac
-    case " ${keep[*]:-} " in *" LANG "*) ;; *) export LANG=C.UTF-8 ;; esac
-    exec nsenter -t "$leader" -a -- "$@"
-  )
+  # a clean environment without putting any value on a command line; then lab.sh itself becomes
+  # nsenter (no subshell in between): nsenter re-raises the signal that killed the command, so
+  # this process dies by it too and the caller sees the real cause
+  while IFS= read -r var; do
+    case " ${keep[*]:-} " in
+      *" $var "*) export "${var?}" ;;
+      *) unset "$var" 2>/dev/null || true ;;
+    esac
+  done < <(compgen -e)
+  export PATH=$SERVICE_PATH
+  # an explicit --env HOME / --env LANG wins over the defaults
+  case " ${keep[*]:-} " in *" HOME "*) ;; *) export HOME=/root ;; esac
+  case " ${keep[*]:-} " in *" LANG "*) ;; *) export LANG=C.UTF-8 ;; esac
+  exec nsenter -t "$leader" -a -- "$@"
 }
 
 # safe_dest PATH: an absolute path without .. components
