@@ -1,10 +1,10 @@
 /**
- * The main job on its embedded default: a local OpenBao, two simulated hosts
- * (own mount, UTS and network namespaces), the fake RKE2 release. Bootstraps a
- * server on one host, joins an agent on the other by cluster ID alone, and
- * prints what happened. The join token is never printed.
+ * The main job on its embedded default: a local OpenBao, two real systemd hosts (containers
+ * booted by tools/lab.sh, on the lab bridge) running the single executable, the fake RKE2
+ * release. Bootstraps a server on one host, joins an agent on the other by cluster ID alone
+ * through Vault, and prints what happened. The join token is never printed.
  */
-import { type Lab, createLab } from '../test/support/lab.js';
+import { type ContainerLab, createContainerLab } from '../test/support/container-lab.js';
 import type { ExecResult } from '../test/support/sim-host.js';
 
 function show(title: string, r: ExecResult): void {
@@ -15,12 +15,13 @@ function show(title: string, r: ExecResult): void {
 }
 
 async function main(): Promise<void> {
-  let lab: Lab | undefined;
+  let lab: ContainerLab | undefined;
+  const started = Date.now();
   try {
-    lab = await createLab();
+    lab = await createContainerLab();
     process.stdout.write(`demo: OpenBao ${lab.bao.addr} (dev, in memory), KV v2 mount kv/; fake RKE2 release ${lab.releaseDir}\n`);
-    const server = await lab.host('edge-srv', '10.77.0.21');
-    const agent = await lab.host('edge-agt', '10.77.0.22');
+    const [server, agent] = await Promise.all([lab.host('edge-srv', '10.78.0.21'), lab.host('edge-agt', '10.78.0.22')]);
+    process.stdout.write(`demo: hosts edge-srv ${server.address} and edge-agt ${agent.address} booted (systemd-nspawn), ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     const airgap = ['--airgap-dir', lab.releaseDir, '--wait-timeout', '120'];
 
     show('edge-srv: edgectl vault check', await server.edgectl(['vault', 'check']));
@@ -39,9 +40,13 @@ async function main(): Promise<void> {
     process.stdout.write(`cluster ID on edge-agt: ${agent.read('/etc/edgectl/cluster-id')?.trim()}\n`);
     process.stdout.write(`agent's token file equals the server's token: ${serverToken !== undefined && serverToken === agentToken}\n`);
     process.stdout.write(`agent ready (kubelet kubeconfig written): ${agent.read('/var/lib/rancher/rke2/agent/kubelet.kubeconfig') !== undefined}\n`);
+    for (const [host, unit] of [[server, 'rke2-server'], [agent, 'rke2-agent']] as const) {
+      const active = await host.run('systemctl', ['is-active', unit]);
+      process.stdout.write(`systemctl is-active ${unit} on ${host.name}: ${active.stdout.trim()}\n`);
+    }
   } finally {
     await lab?.close();
-    process.stdout.write('\ndemo: hosts, namespaces and OpenBao removed\n');
+    process.stdout.write(`\ndemo: container hosts and OpenBao removed; ${((Date.now() - started) / 1000).toFixed(1)}s in all\n`);
   }
 }
 

@@ -11,8 +11,9 @@
 #                             and wait until systemd reports it running; prints its address
 #   exec [--env VAR]... NAME CMD [ARG]...
 #                             run CMD as root inside NAME (nsenter into all its namespaces) with a
-#                             clean environment (PATH, HOME, LANG) plus each VAR copied from this
-#                             process's environment, so values never appear on a command line
+#                             clean environment (PATH, HOME=/root, LANG=C.UTF-8) plus each VAR copied
+#                             from this process's environment (HOME and LANG too, when named), so
+#                             values never appear on a command line
 #   copy NAME SRC DEST        copy the file SRC into NAME at the absolute path DEST (mode kept)
 #   ssh NAME [CMD]...         ssh as root with the lab's key; the host key is checked against
 #                             the one the lab made for NAME
@@ -346,6 +347,19 @@ wait_booted() {
   fi
 }
 
+# ensure_inotify_instances: every booted host's systemd, journald, networkd and path units hold
+# inotify instances, all counted against root's fs.inotify.max_user_instances (default 128): past
+# about 20 hosts the next one boots "degraded" (its .path units fail). Raise the limit when lower.
+INOTIFY_INSTANCES=8192
+ensure_inotify_instances() {
+  local current
+  current=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo "$INOTIFY_INSTANCES")
+  if [ "$current" -lt "$INOTIFY_INSTANCES" ]; then
+    echo "lab.sh: raising fs.inotify.max_user_instances from $current to $INOTIFY_INSTANCES (hosts need several each)" >&2
+    echo "$INOTIFY_INSTANCES" >/proc/sys/fs/inotify/max_user_instances || die "could not raise fs.inotify.max_user_instances (sysctl -w fs.inotify.max_user_instances=$INOTIFY_INSTANCES)"
+  fi
+}
+
 host_running() {
   leader_pid "$1" >/dev/null 2>&1
 }
@@ -381,6 +395,7 @@ cmd_up() {
   printf '%s\n' "$ip" >"$dir/ip"
   ensure_key
   ensure_bridge
+  ensure_inotify_instances
   root=$dir/root
   mount -t overlay "$MARK-$name" -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$root"
   write_host_identity "$root" "$name" "$ip" "$dir"
@@ -393,7 +408,11 @@ cmd_up() {
       --network-bridge="$BRIDGE" --console=passive --link-journal=no \
       ${binds[@]+"${binds[@]}"}
   ) </dev/null >"$dir/console.log" 2>&1 &
-  wait_booted "$name" "$!"
+  # a host that did not boot cleanly is removed again: a failed up leaves nothing behind
+  if ! (wait_booted "$name" "$!"); then
+    down_host "$name"
+    exit 1
+  fi
   echo "lab.sh: $name up at $ip in $(( ($(date +%s%N) - start) / 1000000 )) ms" >&2
   printf '%s\n' "$ip"
 }
@@ -418,17 +437,20 @@ cmd_exec() {
   shift
   validate_name "$name"
   leader=$(leader_pid "$name") || die "host $name is not running"
-  (
-    # a clean environment without putting any value on a command line
-    while IFS= read -r var; do
-      case " ${keep[*]:-} " in
-        *" $var "*) export "${var?}" ;;
-        *) unset "$var" 2>/dev/null || true ;;
-      esac
-    done < <(compgen -e)
-    export PATH=$SERVICE_PATH HOME=/root LANG=C.UTF-8
-    exec nsenter -t "$leader" -a -- "$@"
-  )
+  # a clean environment without putting any value on a command line; then lab.sh itself becomes
+  # nsenter (no subshell in between): nsenter re-raises the signal that killed the command, so
+  # this process dies by it too and the caller sees the real cause
+  while IFS= read -r var; do
+    case " ${keep[*]:-} " in
+      *" $var "*) export "${var?}" ;;
+      *) unset "$var" 2>/dev/null || true ;;
+    esac
+  done < <(compgen -e)
+  export PATH=$SERVICE_PATH
+  # an explicit --env HOME / --env LANG wins over the defaults
+  case " ${keep[*]:-} " in *" HOME "*) ;; *) export HOME=/root ;; esac
+  case " ${keep[*]:-} " in *" LANG "*) ;; *) export LANG=C.UTF-8 ;; esac
+  exec nsenter -t "$leader" -a -- "$@"
 }
 
 # safe_dest PATH: an absolute path without .. components

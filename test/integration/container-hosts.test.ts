@@ -166,6 +166,18 @@ describe('edgectl on systemd-nspawn container hosts', () => {
     }
   });
 
+  it('a host that fails to boot is removed again: no state dir, mount, cgroup or link left', async () => {
+    // nspawn refuses a bind mount whose source does not exist, after lab.sh made the overlay,
+    // cgroups and state dir
+    const r = await lab(['up', 'ct-bad1', '--ip', '10.78.0.13', '--bind-ro', `${join(work, 'no-such-dir')}:/opt/x`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('systemd-nspawn for ct-bad1 exited');
+    expect(existsSync(join(LAB_DIR, 'hosts/ct-bad1'))).toBe(false);
+    expect(leftovers([]).filter((l) => l.includes('edgelab-ct-bad1'))).toEqual([]);
+    expect((await exec('ip', ['link', 'show', 'vb-ct-bad1'])).code).not.toBe(0);
+    expect((await lab(['list'])).stdout).not.toContain('ct-bad1');
+  });
+
   it('tools/lab.sh down --all leaves no mount, cgroup, link or process behind', async () => {
     const pids: number[] = [];
     for (const host of [server, agent]) {

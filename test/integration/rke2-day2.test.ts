@@ -1,7 +1,8 @@
 /**
  * Day-2 operations end to end: upgrade, token rotation and sync, status,
- * uninstall and kubeconfig on simulated hosts (10.77.0.151–199) against a real
- * OpenBao, each node using the README's Vault policy for its role, pasted as
+ * uninstall and kubeconfig on real systemd hosts (containers booted by tools/lab.sh on the
+ * lab bridge, 10.78.0.151–199; the fake RKE2 under the real systemd, the single executable)
+ * against a real OpenBao, each node using the README's Vault policy for its role, pasted as
  * it is. A three-node cluster is carried through its life in order; the crash
  * during a rotation and the refusals use hosts of their own.
  */
@@ -9,7 +10,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { FAKE_RELEASE_VERSION, type Lab, type LabHost, createLab, waitForScriptsToFinish } from '../support/lab.js';
+import { LAB_GATEWAY } from '../support/container-host.js';
+import { type ContainerLab, type ContainerLabHost, SCRIPTS_IN_HOST, createContainerLab } from '../support/container-lab.js';
+import { FAKE_RELEASE_VERSION, waitForScriptsToFinish } from '../support/lab.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 import type { ExecResult } from '../support/sim-host.js';
 
@@ -18,21 +21,20 @@ const JOIN_TOKEN = '/etc/rancher/rke2/edgectl-token';
 const CLUSTER_ID_FILE = '/etc/edgectl/cluster-id';
 const DROP_IN = '/etc/rancher/rke2/config.yaml.d/50-edgectl.yaml';
 const TOKEN_LOG = '/var/log/edgectl-sim/rke2-token.log';
-const SYSTEMCTL_LOG = '/var/log/edgectl-sim/systemctl.log';
 const V1 = FAKE_RELEASE_VERSION;
 const V2 = 'v1.30.2+rke2r1';
 const V_OLD = 'v1.29.9+rke2r1';
 const V_NO_ROTATE = 'v1.26.9+rke2r1';
-const HOST_PATH = `${join(PROJECT_ROOT, 'test/support/stubs')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
-const RKE2_SH = join(PROJECT_ROOT, 'scripts/rke2.sh');
+const RKE2_SH = `${SCRIPTS_IN_HOST}/rke2.sh`;
 
-let lab: Lab;
+type LabHost = ContainerLabHost;
+let lab: ContainerLab;
 let n = 0;
-/** a fresh host on the bridge, 10.77.0.151 and up (rke2-e2e.test.ts uses 101–149) */
+/** a fresh host on the lab bridge, 10.78.0.151 and up (rke2-e2e.test.ts uses 101–149) */
 async function newHost(prefix: string): Promise<LabHost> {
   n += 1;
   if (n > 48) throw new Error('out of day-2 test addresses');
-  return lab.host(`dy${prefix}${n}`, `10.77.0.${150 + n}`);
+  return lab.host(`dy${prefix}${n}`, `10.78.0.${150 + n}`);
 }
 
 const common = () => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
@@ -63,9 +65,9 @@ async function tokenWith(clusterId: string, names: string[]): Promise<string> {
   return r.json.auth.client_token as string;
 }
 
-/** run a shell snippet on a host with the stubs first on PATH */
+/** run a shell snippet as root on a host (its real systemctl) */
 function sh(host: LabHost, script: string): Promise<ExecResult> {
-  return host.run('env', ['-i', `PATH=${HOST_PATH}`, 'HOME=/root', 'RKE2_SH_POLL_INTERVAL=0.1', 'bash', '-c', script]);
+  return host.run('bash', ['-c', script], { env: { RKE2_SH_POLL_INTERVAL: '0.1' } });
 }
 
 const secretOf = (token: string | undefined): string => token?.trim().split('::server:')[1] ?? 'missing-token';
@@ -103,12 +105,12 @@ async function scanProcesses<T>(body: () => Promise<T>): Promise<{ result: T; se
 }
 
 beforeAll(async () => {
-  lab = await createLab();
+  lab = await createContainerLab();
   await Promise.all([release(V2), release(V_OLD), release(V_NO_ROTATE)]);
-}, 120_000);
+}, 900_000);
 afterAll(async () => {
   await lab?.close();
-});
+}, 300_000);
 
 describe('a three-node cluster through its life', () => {
   let s1: LabHost;
@@ -211,14 +213,15 @@ describe('a three-node cluster through its life', () => {
     expect(ra.code, ra.stderr).toBe(0);
     expect((await vaultData(`rke2/${id}/nodes/${a1.name}`))?.rke2_version).toBe(V2);
     // a re-run keeps the version and restarts nothing
-    const log = s1.read(SYSTEMCTL_LOG) ?? '';
+    // systemd's own record: a (re)start gives the unit a new InvocationID and main PID
+    const run = await s1.unitRun('rke2-server');
     const again = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir, '-o', 'json'], asServer());
     expect(again.code, again.stderr).toBe(0);
     expect(json(again).action).toBe('keep');
     const text = await s1.edgectl(['rke2', 'upgrade', '--version', V2, '--airgap-dir', dir], asServer());
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout.trim()).toBe(`${s1.name}: RKE2 is already at ${V2}; nothing was reinstalled or restarted`);
-    expect((s1.read(SYSTEMCTL_LOG) ?? '').slice(log.length)).not.toMatch(/restart|start rke2/);
+    expect(await s1.unitRun('rke2-server')).toBe(run);
     // the token survived the upgrade
     expect(s1.read(SERVER_TOKEN)?.trim()).toBe(oldToken);
   });
@@ -243,7 +246,7 @@ describe('a three-node cluster through its life', () => {
 
   it('token rotate: RKE2 makes a new token, Vault gets a new version (the old one stays readable), the other nodes are listed', async () => {
     const previous = (await vaultMeta(`rke2/${id}`))?.current_version ?? 0;
-    const systemctl = s1.read(SYSTEMCTL_LOG) ?? '';
+    const run = await s1.unitRun('rke2-server');
     const { result: r, seen } = await scanProcesses(() => s1.edgectl(['rke2', 'token', 'rotate', '-o', 'json'], asServer()));
     expect(r.code, r.stderr).toBe(0);
     newToken = s1.read(SERVER_TOKEN)?.trim() ?? '';
@@ -260,7 +263,7 @@ describe('a three-node cluster through its life', () => {
     expect(s1.read(JOIN_TOKEN)?.trim()).toBe(newToken);
     expect(mode(s1, JOIN_TOKEN)).toBe(0o600);
     expect(s1.read(DROP_IN)).toContain('token-file: "/etc/rancher/rke2/edgectl-token"');
-    expect((s1.read(SYSTEMCTL_LOG) ?? '').slice(systemctl.length)).not.toMatch(/restart|start rke2/);
+    expect(await s1.unitRun('rke2-server')).toBe(run);
     expect(await vaultData(`rke2/${id}/nodes/${s1.name}`)).toMatchObject({ token_generation: 1 });
     // RKE2 got no token on its command line or in its environment; no process ever showed one
     expect(s1.read(TOKEN_LOG)).toBe('token rotate\n');
@@ -281,13 +284,14 @@ describe('a three-node cluster through its life', () => {
   });
 
   it('token sync on the agent: the new token in place without a restart; a re-run changes nothing; it reconnects with it', async () => {
-    const systemctl = a1.read(SYSTEMCTL_LOG) ?? '';
+    const run = await a1.unitRun('rke2-agent');
+    expect(run).toMatch(/^[0-9a-f]{32} [1-9]\d* active$/);
     const r = await a1.edgectl(['rke2', 'token', 'sync', '-o', 'json'], asAgent());
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toMatchObject({ cluster_id: id, node: a1.name, role: 'agent', token_generation: 1, changed: true });
     expect(a1.read(JOIN_TOKEN)?.trim()).toBe(newToken);
     expect(mode(a1, JOIN_TOKEN)).toBe(0o600);
-    expect((a1.read(SYSTEMCTL_LOG) ?? '').slice(systemctl.length)).not.toMatch(/restart|start rke2/);
+    expect(await a1.unitRun('rke2-agent')).toBe(run);
     expect(await vaultData(`rke2/${id}/nodes/${a1.name}`)).toMatchObject({ token_generation: 1, rke2_version: V2 });
     const again = await a1.edgectl(['rke2', 'token', 'sync'], asAgent());
     expect(again.code, again.stderr).toBe(0);
@@ -487,7 +491,7 @@ describe('a crash between the rotation and the Vault write', () => {
     const previous = (await vaultMeta(`rke2/${id}`))?.current_version ?? 0;
     // edgectl talks to Vault through a proxy that holds the write of the cluster secret;
     // the moment that write arrives (the rotation is done), edgectl is killed with SIGKILL
-    proxy = await startFaultProxy(lab.bao.addr, { host: '10.77.0.1' });
+    proxy = await startFaultProxy(lab.bao.addr, { host: LAB_GATEWAY });
     const child = c1.spawnEdgectl(['rke2', 'token', 'rotate'], { env: { VAULT_ADDR: proxy.url } });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -530,10 +534,11 @@ describe('a crash between the rotation and the Vault write', () => {
     expect((await vaultData(`rke2/${id}`, previous))?.token).toBe(oldToken);
     expect(c1.read(TOKEN_LOG)).toBe('token rotate\n'); // RKE2 rotated exactly once
     // now the install re-run converges: same token, the drop-in already references it, no restart
-    const log = c1.read(SYSTEMCTL_LOG) ?? '';
+    const run = await c1.unitRun('rke2-server');
+    expect(run).toMatch(/^[0-9a-f]{32} [1-9]\d* active$/);
     const again = await c1.edgectl(['rke2', 'server', ...common()]);
     expect(again.code, again.stderr).toBe(0);
-    expect((c1.read(SYSTEMCTL_LOG) ?? '').slice(log.length)).not.toMatch(/restart|start rke2/);
+    expect(await c1.unitRun('rke2-server')).toBe(run);
     expectNoSecrets([r, reinstall, again], [secretOf(oldToken), secretOf(rotated)]);
     expect(stderr).not.toContain(secretOf(rotated));
   });

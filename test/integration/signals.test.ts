@@ -1,31 +1,29 @@
 /**
  * SIGTERM ends edgectl within its bound even when a step never returns: on a
- * simulated host, `rke2 server` runs an installer that ignores SIGTERM and
+ * real systemd host (a container booted by tools/lab.sh, the single executable), `rke2 server` runs an installer that ignores SIGTERM and
  * never finishes (bash then waits for it and runs rke2.sh's trap never; the
  * script run never ends). edgectl interrupts, waits its grace period
  * (EDGECTL_TEST_STOP_GRACE_MS), says where the host stands, and ends by the
  * signal itself (status 143), not at the test's SIGKILL.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, createLab } from '../support/lab.js';
+import { type ContainerLab, createContainerLab } from '../support/container-lab.js';
 
-let lab: Lab;
+let lab: ContainerLab;
 beforeAll(async () => {
-  lab = await createLab();
-}, 120_000);
+  lab = await createContainerLab();
+}, 900_000);
 afterAll(async () => {
   await lab?.close();
-});
+}, 120_000);
 
 describe('stopping on a signal', () => {
   it('SIGTERM ends edgectl within the bound even when the step never returns (an installer that ignores SIGTERM)', async () => {
-    const host = await lab.host('sigterm1', '10.77.0.241');
-    const installer = join(lab.workDir, 'hung-installer.sh');
+    const host = await lab.host('sigterm1', '10.78.0.241');
+    const installer = '/root/hung-installer.sh';
     // a stand-in installer that never returns and ignores SIGTERM (its sleep inherits the ignore)
-    writeFileSync(installer, "#!/bin/sh\ntrap '' TERM\nsleep 60\n");
-    chmodSync(installer, 0o755);
+    writeFileSync(host.root(installer), "#!/bin/sh\ntrap '' TERM\nsleep 60\n", { mode: 0o755 });
     const child = host.spawnEdgectl(['rke2', 'server', '--no-vault', '--install-script', installer, '--wait-timeout', '60'], { env: { EDGECTL_TEST_STOP_GRACE_MS: '1500' }, vault: false });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -53,11 +51,10 @@ describe('stopping on a signal', () => {
 
 describe('a child that keeps the script\'s streams open', () => {
   it('does not keep edgectl waiting: the run ends when rke2.sh exits (an installer leaves a process holding stderr)', async () => {
-    const host = await lab.host('holdfd1', '10.77.0.242');
-    const installer = join(lab.workDir, 'holding-installer.sh');
+    const host = await lab.host('holdfd1', '10.78.0.242');
+    const installer = '/root/holding-installer.sh';
     // fails at once, leaving a background process that inherited its stderr for 25 s
-    writeFileSync(installer, '#!/bin/sh\nsleep 25 &\necho "installer: giving up" >&2\nexit 1\n');
-    chmodSync(installer, 0o755);
+    writeFileSync(host.root(installer), '#!/bin/sh\nsleep 25 &\necho "installer: giving up" >&2\nexit 1\n', { mode: 0o755 });
     const started = performance.now();
     const r = await host.edgectl(['rke2', 'server', '--no-vault', '--install-script', installer, '--wait-timeout', '60'], { vault: false });
     const elapsedMs = performance.now() - started;

@@ -40,10 +40,15 @@ export function containerHostsUnavailable(): string | undefined {
 /** Run a command and capture its output. */
 export const run = exec;
 
+/** lab.sh's own settings (EDGECTL_LAB_DIR, EDGECTL_LAB_MIRROR, ...) from this process's environment */
+export function labSettings(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('EDGECTL_LAB_') && e[1] !== undefined));
+}
+
 /** Run tools/lab.sh; env entries reach lab.sh's environment only. */
 export function lab(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<ExecResult> {
   return run('bash', [LAB_SH, ...args], {
-    env: { PATH: HOST_ENV_PATH, ...opts.env },
+    env: { PATH: HOST_ENV_PATH, ...labSettings(), ...opts.env },
     ...(opts.input === undefined ? {} : { input: opts.input }),
   });
 }
