@@ -61,7 +61,7 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
   if (input.joinCodeFile !== undefined) {
     const problems = joinCodeConflicts(ctx, input.vault, input.noVault);
     if (input.token !== undefined || input.clusterId !== undefined || input.server !== undefined) problems.push('--join-code-file carries the cluster: do not also give --cluster-id, --server or a join token');
-    if (input.tags.length > 0) problems.push('--tag applies only when bootstrapping a new cluster, and a join code never bootstraps');
+    if (input.tags.length > 0) problems.push('--tag is not taken with --join-code-file (tag the cluster with edgectl cluster commands or at bootstrap with a Vault credential)');
     if (problems.length > 0) throw usageError(problems.join('\n  '), `see edgectl rke2 ${input.mode} --help`);
   }
   if (!input.dryRun) ctx.host.requireRoot(`edgectl rke2 ${input.mode}`);
@@ -138,9 +138,11 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     ...(store === undefined ? {} : { vaultWhere: describeVault(store) }),
   });
 
-  if (input.joinCodeFile !== undefined && decision.kind !== 'join' && decision.kind !== 'refuse') {
-    throw new EdgectlError('vaultState', `a join code joins a ready cluster as another server and never bootstraps one; cluster ${wantedId ?? ''} is not ready in ${store === undefined ? 'Vault' : describeVault(store)}`, {
-      hint: 'bootstrap the cluster on its first server with a Vault credential (edgectl rke2 server), then use the code',
+  // a server code joins a ready cluster, or bootstraps the cluster it names when that cluster is not
+  // registered yet (edgectl apply mints it for the first server after writing the cluster's roles)
+  if (input.joinCodeFile !== undefined && decision.kind !== 'join' && decision.kind !== 'refuse' && decision.kind !== 'bootstrap') {
+    throw new EdgectlError('vaultState', `a join code cannot ${decision.kind === 'bootstrap-local' ? 'bootstrap without Vault' : 'join with a token'}; cluster ${wantedId ?? ''} in ${store === undefined ? 'Vault' : describeVault(store)}`, {
+      hint: 'use the code without --token or --no-vault',
     });
   }
   switch (decision.kind) {
@@ -181,7 +183,18 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap': {
       if (store === undefined) throw new EdgectlError('internal', 'a bootstrap with Vault needs Vault');
       const server = registrationToWrite(ctx, record, registration, input.updateServerUrl).url;
-      await bootstrapWithVault(ctx, input, store, { record, clusterId: decision.clusterId ?? generateClusterId(), localId, host, address, server, nodeName, install, ownToken: await ownTokenAfterRotation(ctx, store, record, input) });
+      await bootstrapWithVault(ctx, input, store, {
+        record,
+        clusterId: decision.clusterId ?? generateClusterId(),
+        localId,
+        host,
+        address,
+        server,
+        nodeName,
+        install,
+        ownToken: await ownTokenAfterRotation(ctx, store, record, input),
+        joinCodeAccessor: facts.joinCodeAccessor,
+      });
       return;
     }
   }
@@ -217,6 +230,8 @@ interface BootstrapFacts {
   server: string;
   nodeName: string;
   install: ServerInput['install'];
+  /** the secret ID accessor of the server code this first server bootstraps with */
+  joinCodeAccessor?: string | undefined;
 }
 
 async function bootstrapWithVault(ctx: Context, input: ServerInput, store: VaultSession, f: BootstrapFacts): Promise<void> {
@@ -302,7 +317,13 @@ async function bootstrapWithVault(ctx: Context, input: ServerInput, store: Vault
       gate.note('custom_metadata: rke2_version');
     },
   });
-  steps.push(recordNodeStep(ctx, store, f.clusterId, f.nodeName, () => nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))));
+  steps.push(
+    recordNodeStep(ctx, store, f.clusterId, f.nodeName, async () => ({
+      ...(await nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))),
+      ...(f.joinCodeAccessor === undefined ? {} : { join_code_accessor: f.joinCodeAccessor }),
+    })),
+  );
+  if (input.joinCodeFile !== undefined) steps.push(removeJoinCodeStep(ctx, input.joinCodeFile));
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
 

@@ -2,6 +2,8 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { JoinRole } from '../../core/join-code.js';
 import type { JoinCodeInput, JoinCodeListInput, JoinCodeRevokeInput } from '../../app/rke2-join-code.js';
+import type { CloudInitInput } from '../../app/rke2-cloud-init.js';
+import { addInstallOptions, installOptionsFromFlags } from '../install-options.js';
 import type { Registrar } from '../program.js';
 import { type OutputFormat, type VaultFlags, addVaultOptions, clusterIdArg, collect, outputOption, vaultFlags } from '../options.js';
 
@@ -73,5 +75,45 @@ export function registerJoinCodeCommands(rke2: Command, registrar: Registrar): v
   revoke.action((o: VaultFlags & { clusterId: string; accessor?: string[]; all: boolean; yes: boolean; dryRun?: boolean; output: OutputFormat }) => {
     const input: JoinCodeRevokeInput = { clusterId: o.clusterId, accessors: o.accessor ?? [], all: o.all, yes: o.yes, dryRun: o.dryRun === true, output: o.output, vault: vaultFlags(o) };
     registrar.select('rke2 join-code revoke', input, async (ctx, i) => (await import('../../app/rke2-join-code.js')).runJoinCodeRevoke(ctx, i));
+  });
+}
+
+/** Register `rke2 cloud-init` under `rke2`: user-data files, one join code each. */
+export function registerCloudInitCommand(rke2: Command, registrar: Registrar): void {
+  const ci = rke2
+    .command('cloud-init')
+    .description('write cloud-config user-data for N new hosts: each installs edgectl (sha256 pinned) and joins with its own single-use join code')
+    .requiredOption('--cluster-id <id>', 'the cluster the hosts join', clusterIdArg)
+    .addOption(roleOption().makeOptionMandatory())
+    .requiredOption('--count <n>', 'how many files (hosts), 1 to 1000', countArg)
+    .option('--ttl <duration>', 'how long each code stays usable (until the host boots), 1m to 24h', '1h')
+    .option('--bind-cidr <cidr>', 'only hosts in this CIDR can use the codes (repeatable)', collect)
+    .option('--install-from <url|dir>', `where hosts get edgectl: a release URL, or a directory on the hosts (air-gapped); default ${'https://github.com/edgectl/edgectl/releases/latest/download'}`)
+    .option('--edgectl-sha256 <hex>', 'the sha256 the hosts must find (default: this edgectl\'s own, when it is the single executable)')
+    .option('--out <dir>', 'directory for the user-data files (0600, never overwritten; default .)')
+    .option('--host-vault-addr <url>', 'the Vault address written into the codes, when hosts reach Vault by another address than this machine');
+  addInstallOptions(ci, 'server');
+  addVaultOptions(ci);
+  ci.addOption(outputOption());
+  ci.addHelpText(
+    'after',
+    '\nThe join command gets the install options given here (the role\'s only).\nExamples:\n  edgectl rke2 cloud-init --cluster-id rke2-abc12345 --role agent --count 5 --out ./seed\n  edgectl rke2 cloud-init --cluster-id rke2-abc12345 --role agent --count 20 --install-from /media/usb/edgectl --airgap-dir /media/usb/rke2 --ttl 24h\n',
+  );
+  ci.action((o: VaultFlags & { clusterId: string; role: JoinRole; count: number; ttl?: string; bindCidr?: string[]; installFrom?: string; edgectlSha256?: string; out?: string; hostVaultAddr?: string; output: OutputFormat }) => {
+    const input: CloudInitInput = {
+      clusterId: o.clusterId,
+      role: o.role,
+      count: o.count,
+      ttl: o.ttl,
+      bindCidrs: o.bindCidr ?? [],
+      installFrom: o.installFrom,
+      edgectlSha256: o.edgectlSha256,
+      out: o.out,
+      hostVaultAddr: o.hostVaultAddr,
+      install: installOptionsFromFlags(o, 'server'),
+      output: o.output,
+      vault: vaultFlags(o),
+    };
+    registrar.select('rke2 cloud-init', input, async (ctx, i) => (await import('../../app/rke2-cloud-init.js')).runCloudInit(ctx, i));
   });
 }

@@ -13,7 +13,7 @@ import type { UninstallInput } from '../../app/rke2-uninstall.js';
 import type { UpgradeInput } from '../../app/rke2-upgrade.js';
 import type { Registrar } from '../program.js';
 import { addInstallOptions, installOptionsFromFlags } from '../install-options.js';
-import { registerJoinCodeCommands } from './join-code.js';
+import { registerCloudInitCommand, registerJoinCodeCommands } from './join-code.js';
 import {
   type OutputFormat,
   type VaultFlags,
@@ -143,6 +143,7 @@ export function registerRke2Commands(program: Command, registrar: Registrar): vo
 
   registerRke2Day2Commands(rke2, registrar);
   registerJoinCodeCommands(rke2, registrar);
+  registerCloudInitCommand(rke2, registrar);
 }
 
 interface Day2Flags extends VaultFlags {
