@@ -4,7 +4,7 @@
  * its baseline measured in the same run. Not a test: nothing here asserts a
  * time; targets are printed with whether this run met them.
  *
- *   npm run bench [-- --only startup,overhead,rendezvous,list] [-- --quick]
+ *   npm run bench [-- --only startup,overhead,rendezvous,list,joincode] [-- --quick]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../test/support/paths.js';
 import { type OverheadRow, benchAgentOverhead } from './agent-overhead.js';
 import { type BenchClusterListRow, benchClusterList, formatClusterListBench } from './cluster-list.js';
 import { type RendezvousRow, benchRendezvous } from './vault-rendezvous.js';
+import { type JoinCodeRow, benchJoinCode } from './join-code.js';
 import { type StartupRow, benchStartup } from './startup.js';
 import { ms, table } from './stats.js';
 
@@ -43,7 +44,7 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((arg('--only') ?? 'startup,overhead,rendezvous,list').split(','));
+  const only = new Set((arg('--only') ?? 'startup,overhead,rendezvous,list,joincode').split(','));
   const quick = process.argv.includes('--quick');
   for (const f of [SEA, BUNDLE]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build:sea first (npm run bench does)`);
@@ -126,6 +127,29 @@ async function main(): Promise<void> {
     out('');
     for (const r of rendezvous) {
       summary.push([`3 ${r.agents} concurrent agents read the token`, `p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`, '50 agents', `${(r.p50Ms / (first?.p50Ms ?? 1)).toFixed(1)}× p50`, r.agents === 500 ? '0 failures' : '-', r.agents === 500 ? verdict(r.successes === r.attempts) : `${r.successes}/${r.attempts}`]);
+    }
+  }
+
+  let joinCodes: JoinCodeRow[] = [];
+  if (only.has('joincode')) {
+    const rounds = quick ? 1 : 3;
+    log(`join codes vs plain AppRole: ${rounds} rounds per N…`);
+    joinCodes = await benchJoinCode(quick ? [50] : [50, 200], rounds, log);
+    out(`5. N hosts at once, to the cluster's token: plain AppRole login + read, vs join code (lookup, unwrap, login, read); medians of ${rounds} rounds`);
+    out(
+      table(
+        ['hosts', 'path', 'successes', 'p50', 'p99', 'last host done after', 'p50 vs plain'],
+        joinCodes.map((r) => {
+          const plain = joinCodes.find((x) => x.hosts === r.hosts && x.path === 'plain AppRole');
+          return [String(r.hosts), r.path, `${r.successes}/${r.attempts}`, ms(r.p50Ms), ms(r.p99Ms), ms(r.wallMs), `${(r.p50Ms / (plain?.p50Ms ?? r.p50Ms)).toFixed(2)}×`];
+        }),
+      ),
+    );
+    for (const r of joinCodes.filter((x) => x.failures.length > 0)) out(`  failures at ${r.hosts} (${r.path}): ${r.failures.join('; ')}`);
+    out('');
+    for (const r of joinCodes.filter((x) => x.path === 'join code')) {
+      const plain = joinCodes.find((x) => x.hosts === r.hosts && x.path === 'plain AppRole');
+      summary.push([`5 ${r.hosts} hosts join with codes`, `p50 ${ms(r.p50Ms)}`, `plain AppRole: ${ms(plain?.p50Ms ?? 0)}`, `${(r.p50Ms / (plain?.p50Ms ?? 1)).toFixed(2)}×`, '0 failures', verdict(r.successes === r.attempts)]);
     }
   }
 

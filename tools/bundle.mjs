@@ -102,7 +102,16 @@ if (script.cachedDataRejected === true && process.env.EDGECTL_DEBUG === '1') {
 }
 const wrapper = script.runInThisContext();
 const m = { exports: {} };
-wrapper.call(m.exports, m.exports, require, m, filename, '.');
+// only node: builtins come from require; anything else (an optional native addon a module tries
+// inside try/catch) is "not found" at once, without the executable's warning about disk modules
+const { builtinModules } = require('node:module');
+const requireBuiltin = (id) => {
+  if (id.startsWith('node:') || builtinModules.includes(id)) return require(id);
+  const err = new Error('Cannot find module ' + JSON.stringify(id) + ' (not bundled)');
+  err.code = 'MODULE_NOT_FOUND';
+  throw err;
+};
+wrapper.call(m.exports, m.exports, requireBuiltin, m, filename, '.');
 module.exports = m.exports;
 `;
 };

@@ -9,6 +9,7 @@ import type { Context } from '../app/context.js';
 import { safeParserOutput } from '../core/credential.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { APPLY_DESCRIPTION, STATUS_DESCRIPTION, registerApplyCommand, registerStatusCommand } from './commands/apply.js';
 import { INIT_DESCRIPTION, registerInitCommand } from './commands/init.js';
 import { registerRke2Commands } from './commands/rke2.js';
 import { registerScriptsCommands } from './commands/scripts.js';
@@ -65,6 +66,8 @@ export const COMMAND_GROUPS: ReadonlyArray<{
   { name: 'vault', description: 'set up and check the Vault side edgectl depends on', register: registerVaultCommands },
   { name: 'scripts', description: 'the embedded host scripts (scripts/*.sh)', register: registerScriptsCommands },
   { name: 'init', description: INIT_DESCRIPTION, register: registerInitCommand, small: true },
+  { name: 'apply', description: APPLY_DESCRIPTION, register: registerApplyCommand, small: true },
+  { name: 'status', description: STATUS_DESCRIPTION, register: registerStatusCommand, small: true },
 ];
 
 /** The group a command line runs: its first word, when that is a group's name. */

@@ -3,7 +3,7 @@
  * (files 0600, list, revoke), an agent with no Vault credential joining with
  * only a code through the single executable, and every refusal (used, expired,
  * revoked, bound elsewhere, forged) exiting 9 before the host changes. The
- * roles come from test/support/join-roles.ts until `vault setup` lands.
+ * roles come from `edgectl vault setup --cluster-id` (test/support/join-roles.ts).
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

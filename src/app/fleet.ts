@@ -1,0 +1,88 @@
+/**
+ * The hosts of a cluster file, reached over SSH: connecting them all (a
+ * bounded pool, host keys checked), gathering their facts, and the per-host
+ * record every many-host command reports from.
+ */
+import { mapBounded } from '../core/concurrency.js';
+import type { ClusterSpec, SpecHost } from '../core/cluster-spec.js';
+import { EdgectlError, withHost } from '../core/errors.js';
+import { FACTS_PROGRAM, type HostFacts, factProblems, parseFacts } from '../core/host-facts.js';
+import type { HostConnector, RemoteHost, SshConnectOptions } from '../core/ports.js';
+import type { Context } from './context.js';
+
+/** A host of the cluster file, connected, with its facts. */
+export interface FleetHost extends RemoteHost {
+  readonly spec: SpecHost;
+  /** its position in spec.hosts */
+  readonly index: number;
+  readonly role: 'server' | 'agent';
+  facts: HostFacts;
+}
+
+/** A host that could not take part, and why. */
+export interface HostFailure {
+  host: string;
+  role: 'server' | 'agent';
+  phase: string;
+  error: EdgectlError;
+}
+
+/** The name a host goes by in output: its node name, else its address. */
+export function hostLabel(h: SpecHost): string {
+  return h.nodeName ?? h.ssh.address;
+}
+
+/**
+ * Connect to every host and read its facts, at most `concurrency` at a time.
+ * A host that cannot be reached, or whose facts rule it out, is a failure;
+ * the caller decides what the others do (agents go on, servers stop).
+ */
+export async function connectFleet(
+  ctx: Context,
+  connector: HostConnector,
+  spec: ClusterSpec,
+  opts: SshConnectOptions & { concurrency: number; /** rule out hosts whose facts say they cannot take their role (default); off for read-only reports */ checkRole?: boolean },
+): Promise<{ hosts: FleetHost[]; failures: HostFailure[] }> {
+  const hosts: FleetHost[] = [];
+  const failures: HostFailure[] = [];
+  const localNow = Math.round(ctx.clock.now().getTime() / 1000);
+  const handle = ctx.ui.step(`Connect to ${spec.spec.hosts.length} host${spec.spec.hosts.length === 1 ? '' : 's'} and gather facts`);
+  let done = 0;
+  await mapBounded([...spec.spec.hosts.entries()], opts.concurrency, async ([index, h]) => {
+    const name = hostLabel(h);
+    const fail = (phase: string, err: unknown): void => {
+      const e = err instanceof EdgectlError ? err : new EdgectlError('hostStep', err instanceof Error ? err.message : String(err));
+      failures.push({ host: name, role: h.role, phase, error: withHost(e, name) });
+    };
+    let remote: RemoteHost;
+    try {
+      remote = await connector.connect(name, { kind: 'ssh', ...h.ssh, ...(h.sudo ? { sudo: true } : {}) }, opts);
+    } catch (err) {
+      fail('connect', err);
+      return;
+    }
+    try {
+      const probe = await remote.transport.run(['sh', '-c', FACTS_PROGRAM]);
+      if (probe.exitCode !== 0) throw new EdgectlError('hostStep', `the facts probe exited ${probe.exitCode}: ${probe.stderrTail.slice(-1).join('')}`);
+      const facts = parseFacts(probe.stdout);
+      const problems = opts.checkRole === false ? [] : factProblems(facts, h.role, localNow);
+      if (problems.length > 0) throw new EdgectlError('precondition', `cannot be a${h.role === 'agent' ? 'n agent' : ' server'}: ${problems.join('; ')}`);
+      hosts.push({ ...remote, spec: h, index, role: h.role, facts });
+    } catch (err) {
+      await remote.transport.close();
+      fail('facts', err);
+    }
+    done += 1;
+    handle.update(`${done}/${spec.spec.hosts.length}`);
+  });
+  hosts.sort((a, b) => a.index - b.index);
+  failures.sort((a, b) => spec.spec.hosts.findIndex((h) => hostLabel(h) === a.host) - spec.spec.hosts.findIndex((h) => hostLabel(h) === b.host));
+  if (failures.length === 0) handle.done();
+  else handle.fail(`${failures.length} of ${spec.spec.hosts.length} failed`);
+  return { hosts, failures };
+}
+
+/** Close every connection (errors ignored: the run's outcome is already decided). */
+export async function closeFleet(hosts: readonly FleetHost[]): Promise<void> {
+  await Promise.all(hosts.map((h) => h.transport.close().catch(() => undefined)));
+}
