@@ -10,6 +10,7 @@ if (!entry) {
   process.exit(2);
 }
 const outfile = `dist/run/${basename(entry).replace(/\.ts$/, '')}.cjs`;
-await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+// ssh2's optional native addons are never bundled (it falls back to node:crypto), as in tools/bundle.mjs
+await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', external: ['cpu-features', '*.node'] });
 const r = spawnSync(process.execPath, [outfile, ...args], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
