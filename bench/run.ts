@@ -4,7 +4,7 @@
  * its baseline measured in the same run. Not a test: nothing here asserts a
  * time; targets are printed with whether this run met them.
  *
- *   npm run bench [-- --only startup,overhead,rendezvous,list,joincode] [-- --quick]
+ *   npm run bench [-- --only startup,overhead,rendezvous,list,joincode,apply] [-- --quick]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { type OverheadRow, benchAgentOverhead } from './agent-overhead.js';
 import { type BenchClusterListRow, benchClusterList, formatClusterListBench } from './cluster-list.js';
 import { type RendezvousRow, benchRendezvous } from './vault-rendezvous.js';
 import { type JoinCodeRow, benchJoinCode } from './join-code.js';
+import { type ApplyBenchRow, benchApply } from './apply.js';
 import { type StartupRow, benchStartup } from './startup.js';
 import { ms, table } from './stats.js';
 
@@ -44,7 +45,7 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((arg('--only') ?? 'startup,overhead,rendezvous,list,joincode').split(','));
+  const only = new Set((arg('--only') ?? 'startup,overhead,rendezvous,list,joincode,apply').split(','));
   const quick = process.argv.includes('--quick');
   for (const f of [SEA, BUNDLE]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build:sea first (npm run bench does)`);
@@ -151,6 +152,21 @@ async function main(): Promise<void> {
       const plain = joinCodes.find((x) => x.hosts === r.hosts && x.path === 'plain AppRole');
       summary.push([`5 ${r.hosts} hosts join with codes`, `p50 ${ms(r.p50Ms)}`, `plain AppRole: ${ms(plain?.p50Ms ?? 0)}`, `${(r.p50Ms / (plain?.p50Ms ?? 1)).toFixed(2)}×`, '0 failures', verdict(r.successes === r.attempts)]);
     }
+  }
+
+  let applied: ApplyBenchRow[] = [];
+  if (only.has('apply')) {
+    log('apply on container hosts (needs root and tools/lab.sh)…');
+    applied = await benchApply(quick ? [10] : [10, 30], log);
+    out('6. a cluster of N container hosts (1 server, N-1 agents): the per-host commands by hand one after another vs edgectl apply from this machine (concurrency 5)');
+    out(
+      table(
+        ['hosts', 'by hand', 'per host', 'apply', 'per host', 'apply vs by hand', 're-apply (no change)', 'edgectl peak RSS'],
+        applied.map((r) => [String(r.hosts), ms(r.byHandMs), ms(r.byHandMs / r.hosts), ms(r.applyMs), ms(r.applyMs / r.hosts), `${(r.applyMs / r.byHandMs).toFixed(2)}×`, ms(r.reapplyMs), `${r.peakRssMb.toFixed(0)} MiB`]),
+      ),
+    );
+    out('');
+    for (const r of applied) summary.push([`6 apply on ${r.hosts} hosts`, ms(r.applyMs), `by hand: ${ms(r.byHandMs)}`, `${(r.applyMs / r.byHandMs).toFixed(2)}×`, '< 1×', verdict(r.applyMs < r.byHandMs)]);
   }
 
   let list: BenchClusterListRow[] = [];
