@@ -56,7 +56,10 @@ export async function connectFleet(
     };
     let remote: RemoteHost;
     try {
-      remote = await connector.connect(name, { kind: 'ssh', ...h.ssh, ...(h.sudo ? { sudo: true } : {}) }, opts);
+      const home = (p: string | undefined): string | undefined => (p?.startsWith('~/') === true ? `${ctx.homeDir}/${p.slice(2)}` : p);
+      const keyPath = home(h.ssh.keyPath);
+      const bastion = h.ssh.bastion === undefined ? undefined : { ...h.ssh.bastion, ...(h.ssh.bastion.keyPath === undefined ? {} : { keyPath: home(h.ssh.bastion.keyPath) as string }) };
+      remote = await connector.connect(name, { kind: 'ssh', ...h.ssh, ...(keyPath === undefined ? {} : { keyPath }), ...(bastion === undefined ? {} : { bastion }), ...(h.sudo ? { sudo: true } : {}) }, opts);
     } catch (err) {
       fail('connect', err);
       return;
