@@ -22,7 +22,7 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from '../core/cluster-records.js';
 import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry } from './rke2-steps.js';
+import { nodeEntry } from './rke2-node-entry.js';
 import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
 import { type VaultSession, openVault } from './vault-session.js';
 

@@ -11,7 +11,7 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from '../core/cluster-records.js';
 import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry } from './rke2-steps.js';
+import { nodeEntry } from './rke2-node-entry.js';
 import { clusterApiPath, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
 import { openVault } from './vault-session.js';
 

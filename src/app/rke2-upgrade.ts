@@ -15,7 +15,7 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import type { NodeRecord } from '../core/cluster-records.js';
 import { resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry, rke2VersionOnHost } from './rke2-steps.js';
+import { nodeEntry, rke2VersionOnHost } from './rke2-node-entry.js';
 import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
 
