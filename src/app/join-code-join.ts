@@ -14,7 +14,6 @@ import { Secret } from '../core/secret.js';
 import { showPath } from '../core/show-path.js';
 import { type VaultConfig, envVar, resolveVaultConfig } from '../core/vault-config.js';
 import type { Context } from './context.js';
-import type { Step } from './plan.js';
 import { type VaultSession, sessionFor } from './vault-session.js';
 
 export interface JoinCodeSession {
@@ -159,16 +158,4 @@ export async function openJoinCodeSession(ctx: Context, file: string, role: Join
   await ctx.host.createSecretFile(JOIN_SESSION_FILE, encodeJoinSession({ codeSha256: joinCodeFingerprint(code), clusterId: code.clusterId, role: code.role, accessor: loggedIn.accessor, expiresAt, token: loggedIn.token }), 0o600);
   const store = await sessionFor(ctx, { ...config, auth: { method: 'token', source: 'the join code\'s AppRole login', token: loggedIn.token } });
   return { code, accessor: loggedIn.accessor, store };
-}
-
-/** The last step of a join with a code: the code file and the session file go (the code is used; the token is no longer needed). */
-export function removeJoinCodeStep(ctx: Context, file: string): Step {
-  return {
-    id: 'join-code-cleanup',
-    title: 'Remove the used join code',
-    run: async (gate) => {
-      if (file !== '-') await gate.change(`remove ${showPath(file)} (the used join code)`, async () => void (await ctx.host.removeFile(file)));
-      await gate.change(`remove ${JOIN_SESSION_FILE} (the join's Vault token)`, async () => void (await ctx.host.removeFile(JOIN_SESSION_FILE)));
-    },
-  };
 }

@@ -15,11 +15,16 @@ import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from '../core/cluster-records.js';
 import { settleJoinVersion } from './rke2-join-version.js';
-import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
+import { nodeEntry, nodeNameFor, rke2VersionOnHost } from './rke2-node-entry.js';
+import { checkServerCaStep } from './phases/check-server-ca.js';
+import { installRke2Step } from './phases/install-rke2.js';
+import { persistClusterIdStep } from './phases/persist-cluster-id.js';
+import { recordNodeStep } from './phases/record-node.js';
+import { removeJoinCodeStep } from './phases/remove-join-code.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
-import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession, removeJoinCodeStep } from './join-code-join.js';
+import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession } from './join-code-join.js';
 
 export interface AgentInput {
   clusterId: string | undefined;
@@ -135,20 +140,10 @@ async function joinAsAgent(ctx: Context, input: AgentInput, f: AgentFacts): Prom
   } else if (caHash === undefined) {
     ctx.ui.warn('the join token has no CA hash (not in K10 form); the server CA cannot be checked');
   } else {
-    steps.push({
-      id: 'ca-check',
-      title: `Check the server CA at ${server}`,
-      preflight: async () => {
-        await ctx.host.verifyServerCa(server, caHash);
-      },
-      run: async (gate) => {
-        // a read, not a change: the preflight made it, before anything changed (in --dry-run too)
-        gate.note(`GET ${server}/cacerts and compare its sha256 with the token's CA hash`);
-      },
-    });
+    steps.push(checkServerCaStep(ctx, server, caHash));
   }
   if (clusterId !== undefined) steps.push(persistClusterIdStep(ctx, clusterId, localId));
-  steps.push(installStep(ctx, 'agent', input.install, { server, token }));
+  steps.push(installRke2Step(ctx, 'agent', input.install, { server, token }));
   if (store !== undefined && clusterId !== undefined) {
     const id = clusterId;
     const accessor = f.joinCodeAccessor;

@@ -12,10 +12,8 @@ import type { InstallOptions } from '../core/install-options.js';
 import { parseRke2Version } from '../core/rke2-version.js';
 import { type SkewNode, defaultJoinVersion, joinSkewProblems } from '../core/version-skew.js';
 import type { Context } from './context.js';
-import type { Step } from './plan.js';
 import type { ClusterRecord, NodeRecord } from '../core/cluster-records.js';
 import { readRke2Status } from './rke2-node.js';
-import { clusterApiPath, findCluster } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';
 
 export interface JoinVersionRequest {
@@ -101,7 +99,7 @@ function describeSource(source: VersionSource, install: InstallOptions): string 
 }
 
 /** The cluster's node entries; none when the policy may not list them (the least-privilege agent policy). */
-async function clusterNodes(ctx: Context, store: VaultSession, clusterId: string): Promise<NodeRecord[]> {
+export async function clusterNodes(ctx: Context, store: VaultSession, clusterId: string): Promise<NodeRecord[]> {
   try {
     return await store.registry.listNodes(clusterId);
   } catch (err) {
@@ -110,26 +108,4 @@ async function clusterNodes(ctx: Context, store: VaultSession, clusterId: string
     ctx.ui.debug(`cannot list the node entries of ${clusterId} (${err instanceof Error ? err.message : String(err)}); checking against the cluster metadata only`);
     return [];
   }
-}
-
-/**
- * After a server joined: keep the cluster metadata's rke2_version the servers'
- * lowest (what agents with the least-privilege policy check against), as
- * `rke2 upgrade` does.
- */
-export function recordLowestServerVersionStep(ctx: Context, store: VaultSession, clusterId: string, installedVersion: () => Promise<string | undefined>): Step {
-  return {
-    id: 'vault-cluster',
-    title: "Record the servers' lowest RKE2 version in the cluster metadata",
-    run: async (gate) => {
-      await gate.change(`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} if this server is older (no new version of the token)`, async () => {
-        const record = await findCluster(store, clusterId);
-        const mine = await installedVersion();
-        if (record === undefined || mine === undefined) return;
-        const servers = (await clusterNodes(ctx, store, clusterId)).filter((n) => n.role === 'server').map((n) => n.rke2_version);
-        const lowest = defaultJoinVersion([mine, ...servers], undefined);
-        if (lowest !== undefined && lowest !== record.metadata.rke2Version) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
-      });
-    },
-  };
 }

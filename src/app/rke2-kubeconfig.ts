@@ -16,8 +16,10 @@ import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { resolveClusterId, thisNodeName } from './rke2-node.js';
+import { publishKubeconfigStep } from './phases/publish-kubeconfig.js';
+import { writeKubeconfigStep } from './phases/write-kubeconfig.js';
 import { describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
-import { type VaultSession, openVault } from './vault-session.js';
+import { openVault } from './vault-session.js';
 
 export interface KubeconfigInput {
   clusterId: string | undefined;
@@ -138,7 +140,9 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
       }
       const path = store.kv.dataPath(adminKubeconfigPath(clusterId));
       json.published = { vault_path: path, kv_version: null, changed: null };
-      steps.push(publishStep(store, clusterId, nodeName, kubeconfig, server, path, json, ctx));
+      steps.push(publishKubeconfigStep(ctx, store, { clusterId, nodeName, kubeconfig, server, path }, (r) => {
+        json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
+      }));
     }
     const out = input.out !== undefined ? expandHome(ctx, input.out) : input.publish ? undefined : `${clusterId ?? 'rke2'}.kubeconfig`;
     if (out !== undefined) {
@@ -152,20 +156,6 @@ async function fromServer(ctx: Context, input: KubeconfigInput, address: ServerA
   }
 }
 
-function publishStep(store: VaultSession, clusterId: string, nodeName: string, kubeconfig: Secret, server: string, path: string, json: KubeconfigJson, ctx: Context): Step {
-  return {
-    id: 'vault-kubeconfig',
-    title: `Publish the admin kubeconfig of ${clusterId} in Vault`,
-    run: async (gate) => {
-      await gate.change(`write ${path} (check-and-set; unchanged content writes nothing): kubeconfig pointing at ${server}, published_by=${nodeName}`, async () => {
-        const r = await store.registry.publishAdminKubeconfig(clusterId, { kubeconfig, server, publishedBy: nodeName }, ctx.clock.now());
-        json.published = { vault_path: path, kv_version: r.version, changed: r.changed };
-      });
-      gate.note('readable only with a policy on rke2-admin/*: agents (policies on rke2/*) cannot read it');
-    },
-  };
-}
-
 /** `~/x` → $HOME/x, for a quoted or `--out=~/…` argument the shell did not expand. */
 function expandHome(ctx: Context, out: string): string {
   const home = ctx.env.HOME;
@@ -173,9 +163,8 @@ function expandHome(ctx: Context, out: string): string {
 }
 
 /**
- * The step that writes --out: a new file (its missing directories created 0700),
- * or a merge into an existing kubeconfig that replaces only this cluster's
- * entries (--force replaces the whole file). Always atomic, always 0600.
+ * The step that writes --out (none for stdout), after the checks that refuse
+ * before anything runs: a directory, or a file there that is not a kubeconfig.
  */
 async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: KubeconfigInput, json: KubeconfigJson): Promise<Step[]> {
   if (out === '-') return []; // printed by finish, after the plan ran
@@ -193,22 +182,7 @@ async function writeSteps(ctx: Context, out: string, kubeconfig: Secret, input: 
     throw new EdgectlError('precondition', `${path} exists and is not a kubeconfig; nothing was written`, { hint: 'choose another --out, or pass --force to replace it' });
   }
   json.out_action = !exists ? 'created' : merge ? 'merged' : 'replaced';
-  const write = merge
-    ? `merge into ${path}: replace its cluster, user and context entries named like this cluster's, keep the others and ${useContext ? 'make this cluster current-context' : 'its current-context'}; atomically, mode 0600`
-    : `${!exists ? 'write' : 'replace (--force)'} ${path} atomically with mode 0600 (it holds the cluster admin's key)`;
-  return [
-    {
-      id: 'write-file',
-      title: `${merge ? 'Merge' : 'Write'} the kubeconfig ${merge ? 'into' : 'to'} ${path}`,
-      run: async (gate) => {
-        if (found.dir === 'absent') await gate.change(`create ${dir} (mode 0700)`, () => ctx.host.kubeconfigs.createDirectory(dir, 0o700));
-        await gate.change(write, async () => {
-          await ctx.host.kubeconfigs.write(path, kubeconfig, { merge, useContext });
-          ctx.ui.debug(`wrote ${path}`);
-        });
-      },
-    },
-  ];
+  return [writeKubeconfigStep(ctx, { path, dir, dirMissing: found.dir === 'absent', exists, merge, useContext, kubeconfig })];
 }
 
 async function finish(ctx: Context, input: KubeconfigInput, steps: Step[], json: KubeconfigJson, toStdout: Secret | undefined): Promise<void> {

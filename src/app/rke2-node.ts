@@ -10,7 +10,7 @@ import { type TokenStanding, classifyLocalToken } from '../core/rke2-token.js';
 import type { NodeEntry } from '../core/vault-layout.js';
 import type { Context } from './context.js';
 import type { ClusterRecord } from '../core/cluster-records.js';
-import { nodeNameFor } from './rke2-steps.js';
+import { nodeNameFor } from './rke2-node-entry.js';
 import { describeVault, findCluster } from './rke2-vault.js';
 import type { VaultSession } from './vault-session.js';
 

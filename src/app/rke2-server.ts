@@ -9,27 +9,32 @@ import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import type { InstallOptions } from '../core/install-options.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { EdgectlError, usageError } from '../core/errors.js';
-import { isVaultError } from '../core/vault-errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { type RegistrationChoice, chooseRegistrationAddress, describeRegistration } from '../core/registration-address.js';
 import { installOptionProblems } from '../core/install-options.js';
-import { Secret } from '../core/secret.js';
-import { customMetadataProblems, tagsFromPairs } from '../core/vault-layout.js';
+import type { Secret } from '../core/secret.js';
+import { customMetadataProblems } from '../core/vault-layout.js';
 import { assertJoinableCluster, advertiseAddressProblem } from '../core/validate-node.js';
-import { mergedTags, tagCountProblem } from '../core/validate-tags.js';
+import { tagCountProblem } from '../core/validate-tags.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { type ClusterRecord, tokenGenerationOf } from '../core/cluster-records.js';
 import { decideServer, needsRecord } from './server-decision.js';
 import { compareWithVault, refuseUnusableServerToken, vaultFlagsText } from './rke2-node.js';
-import { recordLowestServerVersionStep, settleJoinVersion } from './rke2-join-version.js';
+import { settleJoinVersion } from './rke2-join-version.js';
 import { registrationToWrite } from './rke2-server-url.js';
-import { installStep, nodeEntry, nodeNameFor, persistClusterIdStep, recordNodeStep, rke2VersionOnHost } from './rke2-steps.js';
+import { nodeEntry, nodeNameFor, rke2VersionOnHost } from './rke2-node-entry.js';
+import { installRke2Step } from './phases/install-rke2.js';
+import { persistClusterIdStep } from './phases/persist-cluster-id.js';
+import { publishTokenStep } from './phases/publish-token.js';
+import { recordLowestServerVersionStep } from './phases/record-lowest-server-version.js';
+import { recordNodeStep } from './phases/record-node.js';
+import { registerClusterStep } from './phases/register-cluster.js';
+import { removeJoinCodeStep } from './phases/remove-join-code.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
-import { requireClusterCapabilities } from './vault-capabilities.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
-import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession, removeJoinCodeStep } from './join-code-join.js';
+import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession } from './join-code-join.js';
 
 export interface ServerInput {
   /** "server" or "add-master" (the same action under its own name) */
@@ -99,7 +104,7 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     const server = input.server as string; // validated: a token needs --server
     const steps: Step[] = [];
     if (input.clusterId !== undefined) steps.push(persistClusterIdStep(ctx, input.clusterId, localId));
-    steps.push(installStep(ctx, 'server', install, { server, token }));
+    steps.push(installRke2Step(ctx, 'server', install, { server, token }));
     await finish(ctx, input, { mode: 'join', clusterId: input.clusterId ?? localId, server, store: undefined, steps });
     return;
   }
@@ -153,7 +158,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
     case 'bootstrap-local': {
       if (!input.noVault) ctx.ui.info('No Vault address configured (VAULT_ADDR or --vault-addr): the join token stays only on this host.');
       const clusterId = decision.clusterId ?? generateClusterId();
-      const steps = [persistClusterIdStep(ctx, clusterId, localId), installStep(ctx, 'server', install, undefined)];
+      const steps = [persistClusterIdStep(ctx, clusterId, localId), installRke2Step(ctx, 'server', install, undefined)];
       ctx.ui.info(describeRegistration(registration));
       await finish(ctx, input, { mode: 'bootstrap-local', clusterId, server: registration.url, store: undefined, steps });
       return;
@@ -169,7 +174,7 @@ async function serverWithVault(ctx: Context, input: ServerInput, facts: HostFact
       const joinInstall = await settleJoinVersion(ctx, store, record, { role: 'server', nodeName, install, force: input.force });
       const steps = [
         persistClusterIdStep(ctx, record.id, localId),
-        installStep(ctx, 'server', joinInstall, { server, token: record.token }),
+        installRke2Step(ctx, 'server', joinInstall, { server, token: record.token }),
         recordNodeStep(ctx, store, record.id, nodeName, async () => ({
           ...(await nodeEntry(ctx, 'server', host, address, tokenGenerationOf(record))),
           ...(facts.joinCodeAccessor === undefined ? {} : { join_code_accessor: facts.joinCodeAccessor }),
@@ -236,94 +241,18 @@ interface BootstrapFacts {
 
 async function bootstrapWithVault(ctx: Context, input: ServerInput, store: VaultSession, f: BootstrapFacts): Promise<void> {
   const server = f.server;
-  const wroteIdFile = f.localId === undefined;
-  const path = clusterApiPath(store, f.clusterId);
-  const steps: Step[] = [persistClusterIdStep(ctx, f.clusterId, f.localId)];
-  if (f.record === undefined) {
-    const registerOrLeaveHostAsItWas = async (): Promise<void> => {
-      try {
-        // every write of the bootstrap checked first: a refusal half-way would leave a cluster nothing completes
-        await requireClusterCapabilities(store, f.clusterId, 'server', `bootstrap cluster ${f.clusterId}`);
-      } catch (err) {
-        // nothing was written: leave the host as it was
-        if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
-        throw err;
-      }
-      try {
-        await store.registry.registerCluster({
-          id: f.clusterId,
-          token: new Secret(''), // the token exists only once RKE2 has started
-          server,
-          state: 'bootstrapping',
-          createdAt: ctx.clock.now(),
-          hostname: f.host,
-          ip: f.address,
-          rke2Version: f.install.version ?? 'pending',
-          tags: tagsFromPairs(input.tags),
-        });
-      } catch (err) {
-        // lost a race for this ID: the entry is another server's; leave the host as it was
-        if (isVaultError(err, 'cas-conflict')) {
-          if (wroteIdFile) await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
-          throw err;
-        }
-        // anything else may have come after the create landed (a refused or lost metadata write):
-        // the ID file stays, so that the re-run continues this cluster instead of leaving an orphan
-        throw err instanceof EdgectlError
-          ? new EdgectlError(err.kind, err.message, { hint: `${err.hint === undefined ? '' : `${err.hint}; then `}re-run the same command: it continues cluster ${f.clusterId} (${HOST_PATHS.clusterIdFile} keeps its ID)`, ...(err.step === undefined ? {} : { step: err.step }), cause: err })
-          : err;
-      }
-    };
-    steps.push({
-      id: 'vault-register',
-      title: `Register cluster ${f.clusterId} in Vault`,
-      run: async (gate) => {
-        await gate.change(`create ${path} only if absent (cas=0): state=bootstrapping, server=${server}`, () => registerOrLeaveHostAsItWas());
-        gate.note('custom_metadata: created_at, hostname, ip, rke2_version, tags');
-      },
-    });
-  }
-  const publishToken = async (): Promise<void> => {
-    const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-    if (token === undefined) throw new EdgectlError('hostStep', `RKE2 did not write ${HOST_PATHS.serverTokenFile}`);
-    const current = await findCluster(store, f.clusterId);
-    if (current === undefined) throw new EdgectlError('vaultState', `cluster ${f.clusterId} disappeared from Vault during the bootstrap`);
-    if (current.state === 'ready' && !current.token.isEmpty() && !current.token.equals(token)) {
-      // Vault's token is the truth once the cluster is ready: only a rotation changes it
-      throw new EdgectlError('vaultState', `cluster ${f.clusterId} in Vault holds another token than this server's ${HOST_PATHS.serverTokenFile}`, {
-        hint: 'edgectl rke2 status shows which one is newer; edgectl rke2 token rotate publishes an unfinished rotation, edgectl rke2 token sync puts the current token in place',
-      });
-    }
-    const rke2Version = (await rke2VersionOnHost(ctx)) ?? current.metadata.rke2Version;
-    // --tag on the re-run that completes a bootstrap: merged into the tags the registration stored
-    const tags = mergedTags(current.metadata.tags, input.tags);
-    // a registration whose metadata write failed half-way left none: this server fills it in
-    const origin = current.metadata.hostname === undefined ? { hostname: f.host, ip: f.address } : {};
-    if (current.state !== 'ready' || !current.token.equals(token) || current.server !== server || current.metadata.rke2Version !== rke2Version || tags !== undefined || current.metadata.hostname === undefined) {
-      await store.registry.updateCluster(
-        current,
-        { state: 'ready', server, token: new Secret(token), metadata: { ...origin, ...(rke2Version === undefined ? {} : { rke2Version }), ...(tags === undefined ? {} : { tags }) } },
-        ctx.clock.now(),
-      );
-    }
-  };
-  steps.push(installStep(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }));
-  steps.push({
-    id: 'vault-publish',
-    title: 'Store the join token in Vault',
-    run: async (gate) => {
-      gate.note(`read ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
-      await gate.change(`update ${path} with check-and-set: token, server, state=ready`, () => publishToken());
-      gate.note('custom_metadata: rke2_version');
-    },
-  });
-  steps.push(
+  const registration = { clusterId: f.clusterId, server, host: f.host, address: f.address };
+  const steps: Step[] = [
+    persistClusterIdStep(ctx, f.clusterId, f.localId),
+    ...(f.record === undefined ? [registerClusterStep(ctx, store, { ...registration, rke2Version: f.install.version ?? 'pending', tags: input.tags, wroteIdFile: f.localId === undefined })] : []),
+    installRke2Step(ctx, 'server', f.install, f.ownToken === undefined ? undefined : { token: f.ownToken }),
+    publishTokenStep(ctx, store, { ...registration, tags: input.tags }),
     recordNodeStep(ctx, store, f.clusterId, f.nodeName, async () => ({
       ...(await nodeEntry(ctx, 'server', f.host, f.address, f.record === undefined ? 0 : tokenGenerationOf(f.record))),
       ...(f.joinCodeAccessor === undefined ? {} : { join_code_accessor: f.joinCodeAccessor }),
     })),
-  );
-  if (input.joinCodeFile !== undefined) steps.push(removeJoinCodeStep(ctx, input.joinCodeFile));
+    ...(input.joinCodeFile === undefined ? [] : [removeJoinCodeStep(ctx, input.joinCodeFile)]),
+  ];
   await finish(ctx, input, { mode: 'bootstrap', clusterId: f.clusterId, server, store, steps });
 }
 

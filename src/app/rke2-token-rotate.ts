@@ -15,15 +15,17 @@ import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
 import { tokenRotationProblem } from '../core/rke2-version.js';
-import { Secret } from '../core/secret.js';
 import { renderTable } from '../core/table.js';
 import { CLUSTER_FIELDS } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type Step, runPlan } from './plan.js';
-import { type ClusterRecord, type NodeRecord, tokenGenerationOf } from '../core/cluster-records.js';
-import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry } from './rke2-steps.js';
-import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { runPlan } from './plan.js';
+import { type NodeRecord, tokenGenerationOf } from '../core/cluster-records.js';
+import { compareWithVault, readRke2Status, requireReadyCluster, resolveClusterId, syncCommand, thisNodeName } from './rke2-node.js';
+import { clusterApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { type RotationOutcome, publishRotatedTokenStep } from './phases/publish-rotated-token.js';
+import { putRotatedTokenStep } from './phases/put-rotated-token.js';
+import { recordTokenGenerationStep } from './phases/record-token-generation.js';
+import { rotateTokenStep } from './phases/rotate-token.js';
 import { type VaultSession, openVault } from './vault-session.js';
 
 export interface TokenRotateInput {
@@ -97,57 +99,10 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
   const nodes = await store.registry.listNodes(f.clusterId);
   const generation = tokenGenerationOf(record) + 1;
   const path = clusterApiPath(store, f.clusterId);
-  let published: ClusterRecord | undefined;
-  let rotatedAt: string | undefined;
-
-  const publishStep: Step = {
-    id: 'vault-publish',
-    title: 'Store the new token in Vault',
-    run: async (gate) => {
-      gate.note(`read the new token from ${HOST_PATHS.serverTokenFile} (written by RKE2)`);
-      await gate.change(`write ${path} with check-and-set on version ${record.version}: token, ${CLUSTER_FIELDS.tokenGeneration}=${generation}, ${CLUSTER_FIELDS.tokenRotatedAt}, ${CLUSTER_FIELDS.tokenRotatedBy}=${f.nodeName}`, async () => {
-        const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-        if (token === undefined || record.token.equals(token)) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} does not hold a new token`);
-        rotatedAt = ctx.clock.now().toISOString();
-        published = await publishToken(ctx, store, record, { token, generation, rotatedAt, by: f.nodeName });
-      });
-      gate.note(`versions up to ${record.version} stay readable: an etcd snapshot taken before now is restored with the token of its time`);
-    },
-  };
-  const localStep: Step =
-    mode === 'rotated'
-      ? {
-          id: 'rotate',
-          title: 'Rotate the cluster token with RKE2',
-          ownProgress: true,
-          run: async (gate) => {
-            await gate.change('run the embedded rke2.sh token-rotate: rke2 token rotate with no token on its command line or in its environment (RKE2 reads the current token from its token file and generates the new one)', async () => {
-              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-rotate'], title: 'rke2.sh token-rotate' });
-            });
-            gate.note(`the new token goes to ${HOST_PATHS.joinTokenFile} (0600), which the drop-in references; nothing is restarted`);
-          },
-        }
-      : {
-          id: 'local-token',
-          title: 'Put the new token in place on this server',
-          ownProgress: true,
-          run: async (gate) => {
-            await gate.change(`run the embedded rke2.sh token-sync --token-file - (the token from ${HOST_PATHS.serverTokenFile} on stdin): ${HOST_PATHS.joinTokenFile}, no restart`, async () => {
-              const token = await ctx.host.readTokenFile(HOST_PATHS.serverTokenFile);
-              if (token === undefined) throw new EdgectlError('hostStep', `${HOST_PATHS.serverTokenFile} disappeared`);
-              await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['token-sync', '--token-file', '-'], title: 'rke2.sh token-sync', stdinSecret: new Secret(token) });
-            });
-          },
-        };
-  const nodeStep: Step = {
-    id: 'vault-node',
-    title: `Record token generation ${generation} in node ${f.nodeName}'s entry`,
-    run: async (gate) => {
-      await gate.change(`update ${nodeApiPath(store, f.clusterId, f.nodeName)}: token_generation=${generation}`, async () => {
-        await updateNodeEntry(store, f.clusterId, f.nodeName, { token_generation: generation }, () => nodeEntry(ctx, 'server', f.host, ctx.host.primaryAddress() ?? '', generation));
-      });
-    },
-  };
+  const outcome: RotationOutcome = {};
+  const publishStep = publishRotatedTokenStep(ctx, store, { clusterId: f.clusterId, record, generation, nodeName: f.nodeName }, outcome);
+  const localStep = mode === 'rotated' ? rotateTokenStep(ctx) : putRotatedTokenStep(ctx);
+  const nodeStep = recordTokenGenerationStep(ctx, store, { clusterId: f.clusterId, nodeName: f.nodeName, host: f.host, role: 'server', generation });
   // rotated: the rotation first (RKE2 writes the token file), then Vault; recovered: Vault first, the truth
   const steps = mode === 'rotated' ? [localStep, publishStep, nodeStep] : [publishStep, localStep, nodeStep];
   const others = nodes.filter((n) => n.name !== f.nodeName);
@@ -159,7 +114,7 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
     previous_kv_version: record.version,
     kv_version: kvVersion,
     token_generation: generation,
-    rotated_at: rotatedAt ?? null,
+    rotated_at: outcome.rotatedAt ?? null,
     nodes_to_sync: others.map((n) => ({ name: n.name, role: n.role, hostname: n.hostname, ip: n.ip })),
     sync_command: syncCommand(f.clusterId, input.vault),
   });
@@ -175,37 +130,12 @@ async function rotate(ctx: Context, input: TokenRotateInput, store: VaultSession
     if (input.output !== 'json' && others.length > 0) ctx.ui.info(`Afterwards these nodes need the new token before their next restart: ${others.map((n) => n.name).join(', ')}`);
     return;
   }
-  const out = json(published?.version ?? null);
+  const out = json(outcome.published?.version ?? null);
   if (input.output === 'json') {
     writeJson(ctx, { ...out, steps: results });
     return;
   }
   reportRotation(ctx, out, others);
-}
-
-/**
- * Write the new token as the next version of the cluster secret. Idempotent: a
- * retry that finds it already there is done; a token changed by someone else
- * in between (another rotation) is a conflict, never overwritten.
- */
-async function publishToken(ctx: Context, store: VaultSession, read: ClusterRecord, t: { token: string; generation: number; rotatedAt: string; by: string }): Promise<ClusterRecord> {
-  const now = await findCluster(store, read.id);
-  if (now === undefined) throw new EdgectlError('vaultState', `cluster ${read.id} disappeared from Vault during the rotation`);
-  if (now.token.equals(t.token)) return now;
-  if (!now.token.equals(read.token)) {
-    const by = now.extra[CLUSTER_FIELDS.tokenRotatedBy];
-    throw new EdgectlError('vaultState', `the token of cluster ${read.id} changed in Vault (version ${now.version}${typeof by === 'string' ? `, rotated on ${by}` : ''}) while this server rotated it`, {
-      hint: `two rotations raced; this server's new token is still in ${HOST_PATHS.serverTokenFile}: find out which rotation RKE2 kept (the last one) before re-running`,
-    });
-  }
-  return store.registry.updateCluster(
-    now,
-    {
-      token: new Secret(t.token),
-      extra: { [CLUSTER_FIELDS.tokenGeneration]: t.generation, [CLUSTER_FIELDS.tokenRotatedAt]: t.rotatedAt, [CLUSTER_FIELDS.tokenRotatedBy]: t.by },
-    },
-    ctx.clock.now(),
-  );
 }
 
 function reportRotation(ctx: Context, out: TokenRotateJson, others: NodeRecord[]): void {

@@ -10,9 +10,10 @@ import { HOST_PATHS } from '../core/host-paths.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { tokenGenerationOf } from '../core/cluster-records.js';
-import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry } from './rke2-steps.js';
-import { clusterApiPath, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { compareWithVault, readRke2Status, refuseUnusableServerToken, requireReadyCluster, resolveClusterId, thisNodeName } from './rke2-node.js';
+import { verifyVaultAccess } from './rke2-vault.js';
+import { recordTokenGenerationStep } from './phases/record-token-generation.js';
+import { syncTokenStep } from './phases/sync-token.js';
 import { openVault } from './vault-session.js';
 
 export interface TokenSyncInput {
@@ -59,33 +60,10 @@ export async function runTokenSync(ctx: Context, input: TokenSyncInput): Promise
     const before = await ctx.host.readTokenFile(HOST_PATHS.joinTokenFile);
     let changed = before === undefined || !record.token.equals(before);
     const steps: Step[] = [
-      {
-        id: 'token-sync',
-        title: `Put token generation ${generation} in place for the next start of rke2-${role}`,
-        ownProgress: true,
-        run: async (gate) => {
-          gate.note(`read the token from ${clusterApiPath(store, clusterId)} (KV version ${record.version})`);
-          await gate.change(`run the embedded rke2.sh token-sync --token-file - (token on stdin): ${HOST_PATHS.joinTokenFile} (0600), referenced by the drop-in`, async () => {
-            const r = await ctx.host.runScript(ctx, {
-              script: 'rke2.sh',
-              args: ['token-sync', '--token-file', '-'],
-              title: 'rke2.sh token-sync',
-              stdinSecret: record.token,
-            });
-            changed = r.events.some((e) => e.step === 'token' && e.type === 'done');
-          });
-          gate.note(`rke2-${role} is not restarted; it uses the token from its next start`);
-        },
-      },
-      {
-        id: 'vault-node',
-        title: `Record token generation ${generation} in node ${nodeName}'s entry`,
-        run: async (gate) => {
-          await gate.change(`update ${nodeApiPath(store, clusterId, nodeName)}: token_generation=${generation}`, async () => {
-            await updateNodeEntry(store, clusterId, nodeName, { token_generation: generation }, () => nodeEntry(ctx, role, host, ctx.host.primaryAddress() ?? '', generation));
-          });
-        },
-      },
+      syncTokenStep(ctx, store, { clusterId, record, role, generation }, (c) => {
+        changed = c;
+      }),
+      recordTokenGenerationStep(ctx, store, { clusterId, nodeName, host, role, generation }),
     ];
     const json = (): TokenSyncJson => ({ cluster_id: clusterId, node: nodeName, role, kv_version: record.version, token_generation: generation, changed });
     const results = await runPlan(ctx, { dryRun: input.dryRun, output: input.output, header: `Plan for edgectl rke2 token sync (cluster ${clusterId}, ${role} ${nodeName}):`, json: { ...json() }, steps });

@@ -9,13 +9,16 @@
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
 import { EdgectlError, usageError } from '../core/errors.js';
 import { HOST_PATHS } from '../core/host-paths.js';
-import { adminKubeconfigPath } from '../core/vault-layout.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import { confirmByTyping } from './prompt.js';
 import type { ClusterRecord, NodeRecord } from '../core/cluster-records.js';
 import { readRke2Status, resolveClusterId, thisNodeName } from './rke2-node.js';
-import { clusterApiPath, describeVault, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
+import { deregisterNodeStep } from './phases/deregister-node.js';
+import { purgeClusterStep } from './phases/purge-cluster.js';
+import { removeLocalFilesStep } from './phases/remove-local-files.js';
+import { uninstallRke2Step } from './phases/uninstall-rke2.js';
 import { type VaultSession, openVault } from './vault-session.js';
 
 export interface UninstallInput {
@@ -121,66 +124,23 @@ async function uninstall(ctx: Context, input: UninstallInput, f: UninstallFacts)
     cluster_purged: false,
     cluster_still_registered: view === undefined ? null : view.record !== undefined,
   };
-  const steps: Step[] = [
-    {
-      id: 'uninstall',
-      title: f.installed ? 'Uninstall RKE2' : 'Remove what rke2.sh left (RKE2 is not installed)',
-      ownProgress: true,
-      run: async (gate) => {
-        await gate.change(`run the embedded rke2.sh uninstall --yes: rke2-uninstall.sh stops RKE2 and removes it with its data; ${HOST_PATHS.dropIn} and ${HOST_PATHS.joinTokenFile} are removed`, async () => {
-          await ctx.host.runScript(ctx, { script: 'rke2.sh', args: ['uninstall', '--yes'], title: 'rke2.sh uninstall' });
-        });
-      },
-    },
-  ];
+  const steps: Step[] = [uninstallRke2Step(ctx, f.installed)];
   if (view !== undefined && clusterId !== undefined) {
     const store = view.store;
     // no step (and so no ✓) when there is no entry to remove: explainWhatStays says so
     if (view.thisEntry !== undefined) {
-      steps.push({
-        id: 'vault-deregister',
-        title: `Remove node ${f.nodeName} from cluster ${clusterId} in Vault`,
-        run: async (gate) => {
-          await gate.change(`delete ${nodeApiPath(store, clusterId, f.nodeName)} with all its versions`, async () => {
-            result.deregistered = await store.registry.deleteNode(clusterId, f.nodeName);
-          });
-        },
-      });
+      steps.push(deregisterNodeStep(store, clusterId, f.nodeName, (deleted) => {
+        result.deregistered = deleted;
+      }));
     }
     if (purge) {
-      const agents = view.nodes.filter((n) => n.role === 'agent');
-      steps.push({
-        id: 'vault-purge',
-        title: `Delete cluster ${clusterId} from Vault (its last server is gone)`,
-        run: async (gate) => {
-          await gate.change(`delete ${clusterApiPath(store, clusterId)}: every version of the token, its metadata`, async () => {
-            if ((await findCluster(store, clusterId)) !== undefined || (await store.registry.listNodes(clusterId)).length > 0) {
-              const r = await store.registry.deleteCluster(clusterId);
-              if (!r.kubeconfigDeleted) ctx.ui.warn(`the admin kubeconfig at ${store.kv.dataPath(adminKubeconfigPath(clusterId))} was left in place: this token may not delete it`);
-            }
-            result.cluster_purged = true;
-            result.cluster_still_registered = false;
-            if (agents.length > 0) ctx.ui.warn(`agents ${agents.map((a) => a.name).join(', ')} were still registered; their cluster has no server left: uninstall them too`);
-          });
-          gate.note(`delete ${agents.length} remaining node entr${agents.length === 1 ? 'y' : 'ies'}${agents.length > 0 ? ` (agents ${agents.map((a) => a.name).join(', ')})` : ''} and ${store.kv.dataPath(adminKubeconfigPath(clusterId))}`);
-        },
-      });
+      steps.push(purgeClusterStep(ctx, store, clusterId, view.nodes.filter((n) => n.role === 'agent'), () => {
+        result.cluster_purged = true;
+        result.cluster_still_registered = false;
+      }));
     }
   }
-  steps.push({
-    id: 'local-files',
-    title: 'Remove edgectl\'s files from this host',
-    run: async (gate) => {
-      await gate.change(`remove ${HOST_PATHS.joinTokenFile} and ${HOST_PATHS.clusterIdFile} (last, so a re-run still knows the cluster)`, async () => {
-        await ctx.host.removeFile(HOST_PATHS.joinTokenFile);
-        if (view !== undefined) await ctx.host.removeFile(HOST_PATHS.nodeNameFile);
-        await ctx.host.removeFile(HOST_PATHS.clusterIdFile);
-      });
-      gate.note(view !== undefined
-        ? `remove ${HOST_PATHS.nodeNameFile}`
-        : `keep ${HOST_PATHS.nodeNameFile} (${f.nodeName}): Vault is not consulted without --deregister, and a later --deregister needs the name`);
-    },
-  });
+  steps.push(removeLocalFilesStep(ctx, { nodeName: f.nodeName, vaultConsulted: view !== undefined }));
 
   if (!input.dryRun && !input.yes) await confirm(ctx, f, purge);
   const results = await runPlan(ctx, {

@@ -14,9 +14,12 @@ import { compareVersionStrings } from '../core/rke2-version.js';
 import { type Context, writeJson, writeOut } from './context.js';
 import { type Step, runPlan } from './plan.js';
 import type { NodeRecord } from '../core/cluster-records.js';
-import { resolveClusterId, thisNodeName, updateNodeEntry } from './rke2-node.js';
-import { nodeEntry, rke2VersionOnHost } from './rke2-steps.js';
-import { clusterApiPath, findCluster, nodeApiPath, verifyVaultAccess } from './rke2-vault.js';
+import { resolveClusterId, thisNodeName } from './rke2-node.js';
+import { rke2VersionOnHost } from './rke2-node-entry.js';
+import { verifyVaultAccess } from './rke2-vault.js';
+import { recordLowestVersionAfterUpgradeStep } from './phases/record-lowest-version-after-upgrade.js';
+import { recordNodeVersionStep } from './phases/record-node-version.js';
+import { upgradeRke2Step } from './phases/upgrade-rke2.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
 
 export interface UpgradeInput {
@@ -149,46 +152,11 @@ async function upgrade(ctx: Context, input: UpgradeInput, f: UpgradeFacts): Prom
     keep: `keep RKE2 ${plan.installed} (already at ${plan.target})`,
     restart: `restart rke2-${plan.role} (RKE2 ${plan.target} is installed; its restart is pending)`,
   };
-  const steps: Step[] = [
-    {
-      id: 'upgrade',
-      title: `Upgrade RKE2 to ${plan.target}`,
-      ownProgress: true,
-      run: async (gate) => {
-        await gate.change(`${what[plan.action]}: run the embedded rke2.sh ${args.join(' ')}`, async () => {
-          await ctx.host.runScript(ctx, { script: 'rke2.sh', args, title: 'rke2.sh upgrade' });
-        });
-        gate.note(plan.restart ? `restart rke2-${plan.role} once and wait until it is ready` : 'restart nothing');
-      },
-    },
-  ];
+  const steps: Step[] = [upgradeRke2Step(ctx, { target: plan.target, what: what[plan.action], args, restart: plan.restart, role: plan.role })];
   const role = plan.role;
   if (store !== undefined && clusterId !== undefined && role !== 'none') {
-    steps.push({
-      id: 'vault-node',
-      title: `Record RKE2 ${plan.target} in node ${f.nodeName}'s entry`,
-      run: async (gate) => {
-        await gate.change(`update ${nodeApiPath(store, clusterId, f.nodeName)}: rke2_version`, async () => {
-          const version = (await rke2VersionOnHost(ctx)) ?? plan.target;
-          await updateNodeEntry(store, clusterId, f.nodeName, { rke2_version: version }, () => nodeEntry(ctx, role, f.host, ctx.host.primaryAddress() ?? ''));
-        });
-      },
-    });
-    if (role === 'server') {
-      steps.push({
-        id: 'vault-cluster',
-        title: 'Record the servers\' lowest RKE2 version in the cluster metadata',
-        run: async (gate) => {
-          await gate.change(`patch the custom_metadata rke2_version of ${clusterApiPath(store, clusterId)} (no new version of the token)`, async () => {
-            const record = await findCluster(store, clusterId);
-            if (record === undefined) return;
-            const versions = [(await rke2VersionOnHost(ctx)) ?? plan.target, ...f.servers.map((s) => s.rke2_version)].filter((v) => compareVersionStrings(v, v) !== undefined);
-            const lowest = versions.reduce((a, b) => ((compareVersionStrings(a, b) ?? 0) <= 0 ? a : b));
-            if (record.metadata.rke2Version !== lowest) await store.registry.patchClusterMetadata(record, { rke2Version: lowest });
-          });
-        },
-      });
-    }
+    steps.push(recordNodeVersionStep(ctx, store, { clusterId, nodeName: f.nodeName, host: f.host, role, target: plan.target }));
+    if (role === 'server') steps.push(recordLowestVersionAfterUpgradeStep(ctx, store, { clusterId, target: plan.target, otherServers: f.servers }));
   } else if (store === undefined) {
     ctx.ui.info('No Vault configured: the new version is not recorded in a node entry.');
   }

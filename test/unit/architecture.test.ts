@@ -110,3 +110,40 @@ describe('secrets stay Secret in app/ and cli/', () => {
     expect(found).toEqual(KNOWN_REVEALS);
   });
 });
+
+/** The names of the functions a file exports whose name ends in Step (the step factories). */
+export function stepFactoriesOf(source: string): string[] {
+  return [...source.matchAll(/^export (?:async )?function (\w+Step)\b/gm)].map((m) => m[1] as string);
+}
+
+/** A step defined in place: a `run` of a step literal (run: async (gate) … or async run(gate) …). */
+const STEP_LITERAL = /\brun\s*:\s*async\s*\(\s*_?gate\b|\basync\s+run\s*\(\s*_?gate\b/;
+
+describe('one file per phase (app/phases/<what-it-does>.ts exports <whatItDoes>Step)', () => {
+  const phasesDir = join(SRC, 'app', 'phases');
+  const camel = (file: string): string => file.replace(/\.ts$/, '').replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+  it('finds the step factories a file exports', () => {
+    expect(stepFactoriesOf('export function fooBarStep(ctx: Context): Step {\nfunction helperStep() {}\nexport function other() {}\nexport async function bazStep() {}\n')).toEqual(['fooBarStep', 'bazStep']);
+  });
+
+  it('every file in app/phases that makes a Step exports exactly the factory it is named after', () => {
+    const wrong: string[] = [];
+    for (const file of sourceFiles(phasesDir)) {
+      const source = readFileSync(file, 'utf8');
+      if (!/\bStep\b/.test(source.replace(/^import .*$/gm, ''))) continue; // a runner Phase (app/phase-runner.ts), not a plan Step
+      const name = relative(phasesDir, file);
+      const expected = `${camel(name)}Step`;
+      const factories = stepFactoriesOf(source);
+      if (factories.length !== 1 || factories[0] !== expected) wrong.push(`${name} exports ${JSON.stringify(factories)}, expected ["${expected}"]`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('no step is defined outside app/phases (a use case lists its phases, it does not define them)', () => {
+    const inPlace = sourceFiles(join(SRC, 'app'))
+      .filter((f) => !f.startsWith(`${phasesDir}/`) && STEP_LITERAL.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
+    expect(inPlace).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testContext } from '../../test/support/context.js';
-import { persistClusterIdStep } from './rke2-steps.js';
+import { testContext } from '../../../test/support/context.js';
+import { persistClusterIdStep } from './persist-cluster-id.js';
 
 const { ctx } = testContext();
 
