@@ -28,6 +28,9 @@ export interface ApplyBenchRow {
   applyMs: number;
   reapplyMs: number;
   peakRssMb: number;
+  /** wall time of the phase that copies edgectl to the hosts, and of the join phases */
+  copyMs: number;
+  joinMs: number;
 }
 
 const addr = (round: number, i: number): string => `10.78.0.${round === 0 ? 31 + i : 131 + i}`;
@@ -96,15 +99,18 @@ export async function benchApply(sizes: readonly number[] = [10, 30], log: (l: s
       writeFileSync(file, `${spec}\n`);
       const env = { PATH: '/usr/bin:/bin', HOME: lab.workDir, VAULT_TOKEN: lab.bao.rootToken, RKE2_SH_POLL_INTERVAL: '0.1' };
       t0 = performance.now();
-      const applied = await runSampled(['apply', '-f', file, '--accept-new-host-keys'], env);
+      const applied = await runSampled(['apply', '-f', file, '--accept-new-host-keys', '-o', 'json'], env);
       const applyMs = performance.now() - t0;
       if (applied.code !== 0) throw new Error(`apply failed (exit ${applied.code}): ${applied.stderr.slice(-2000)}`);
       t0 = performance.now();
       const again = await runSampled(['apply', '-f', file], env);
       const reapplyMs = performance.now() - t0;
       if (again.code !== 0 || !again.stdout.includes('nothing to change')) throw new Error(`re-apply failed or changed something: ${again.stdout}${again.stderr.slice(-1000)}`);
-      log(`  ${n} hosts apply: ${Math.round(applyMs)} ms, re-apply ${Math.round(reapplyMs)} ms, peak ${applied.peakMb.toFixed(0)} MiB`);
-      rows.push({ hosts: n, byHandMs, applyMs, reapplyMs, peakRssMb: applied.peakMb });
+      const phases = (JSON.parse(applied.stdout) as { phases: Array<{ title: string; duration_ms: number }> }).phases;
+      const copyMs = phases.find((p) => p.title === 'Put edgectl on the hosts')?.duration_ms ?? 0;
+      const joinMs = phases.filter((p) => /Bootstrap|Join/.test(p.title)).reduce((t, p) => t + p.duration_ms, 0);
+      log(`  ${n} hosts apply: ${Math.round(applyMs)} ms (copy ${copyMs} ms, joins ${joinMs} ms), re-apply ${Math.round(reapplyMs)} ms, peak ${applied.peakMb.toFixed(0)} MiB`);
+      rows.push({ hosts: n, byHandMs, applyMs, reapplyMs, peakRssMb: applied.peakMb, copyMs, joinMs });
     } finally {
       await lab.close();
     }

@@ -161,8 +161,8 @@ async function main(): Promise<void> {
     out('6. a cluster of N container hosts (1 server, N-1 agents): the per-host commands by hand one after another vs edgectl apply from this machine (concurrency 5)');
     out(
       table(
-        ['hosts', 'by hand', 'per host', 'apply', 'per host', 'apply vs by hand', 're-apply (no change)', 'edgectl peak RSS'],
-        applied.map((r) => [String(r.hosts), ms(r.byHandMs), ms(r.byHandMs / r.hosts), ms(r.applyMs), ms(r.applyMs / r.hosts), `${(r.applyMs / r.byHandMs).toFixed(2)}×`, ms(r.reapplyMs), `${r.peakRssMb.toFixed(0)} MiB`]),
+        ['hosts', 'by hand', 'per host', 'apply', 'per host', 'of which: copy edgectl', 'joins', 'apply vs by hand', 're-apply (no change)', 'edgectl peak RSS'],
+        applied.map((r) => [String(r.hosts), ms(r.byHandMs), ms(r.byHandMs / r.hosts), ms(r.applyMs), ms(r.applyMs / r.hosts), ms(r.copyMs), ms(r.joinMs), `${(r.applyMs / r.byHandMs).toFixed(2)}×`, ms(r.reapplyMs), `${r.peakRssMb.toFixed(0)} MiB`]),
       ),
     );
     out('');

@@ -211,7 +211,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
         bootstrapped: bootstrap && !input.dryRun && !anyFailed,
         vault_changes: vaultChanges,
         hosts: rows,
-        phases: outcome.phases.map((p) => ({ title: p.title, hosts: p.hosts.map((r) => ({ host: r.host, status: r.status, duration_ms: r.duration_ms, actions: r.actions, changes: r.changes })) })),
+        phases: outcome.phases.map((p) => ({ title: p.title, duration_ms: p.duration_ms, hosts: p.hosts.map((r) => ({ host: r.host, status: r.status, duration_ms: r.duration_ms, actions: r.actions, changes: r.changes })) })),
         changed: vaultChanges.length > 0 || rows.some((r) => r.changes.length > 0),
       });
     } else if (input.dryRun) {

@@ -57,6 +57,8 @@ export interface HostPhaseResult {
 export interface PhaseResult {
   title: string;
   hosts: HostPhaseResult[];
+  /** wall time of the phase, from its first host's start to its last host's end */
+  duration_ms: number;
 }
 
 export interface RunPhasesOptions<H extends Host = Host> {
@@ -124,6 +126,7 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
     const ran: H[] = [];
     started.push(ran);
     // the pool never rejects: each host's failure is a value, so every host in flight ends before the barrier
+    const phaseStart = ctx.clock.monotonicMs();
     const results = await mapBounded(targets, Math.min(opts.concurrency, phase.concurrency ?? opts.concurrency), async (host): Promise<HostPhaseResult> => {
       const base = { phase: phase.title, host: host.name };
       if (failure === undefined && ctx.signal.aborted) {
@@ -157,7 +160,7 @@ export async function runPhasesSettled<H extends Host>(ctx: RunContext, hosts: r
       opts.observer?.ended?.(phase, host, done);
       return done;
     });
-    out.push({ title: phase.title, hosts: results });
+    out.push({ title: phase.title, hosts: results, duration_ms: Math.round(ctx.clock.monotonicMs() - phaseStart) });
   }
 
   if (failure !== undefined && !opts.dryRun) await cleanUp(ctx, phases, started, out, opts.concurrency);

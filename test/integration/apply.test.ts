@@ -12,6 +12,7 @@
  *
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ const why = containerHostsUnavailable();
 
 const SERVERS = ['ap-srv1', 'ap-srv2', 'ap-srv3'];
 const AGENTS = ['ap-agt1', 'ap-agt2', 'ap-agt3', 'ap-agt4', 'ap-agt5', 'ap-agt6', 'ap-agt7'];
+/** added to the cluster later (booted with the others, first in the file then) */
+const LATER = ['ap-agt8', 'ap-agt9'];
 const ip = (i: number): string => `10.78.0.${121 + i}`;
 
 interface ApplyJson {
@@ -61,7 +64,7 @@ describe('edgectl apply on ten container hosts', () => {
       '  hosts:',
     ];
     for (const name of names) {
-      const i = [...SERVERS, ...AGENTS].indexOf(name);
+      const i = [...SERVERS, ...AGENTS, ...LATER].indexOf(name);
       lines.push(`    - role: ${SERVERS.includes(name) ? 'server' : 'agent'}`, `      ssh: { address: "${ip(i)}", user: root, keyPath: "${KEY}" }`, `      nodeName: ${name}`);
     }
     return `${lines.join('\n')}\n${extra}`;
@@ -92,7 +95,7 @@ describe('edgectl apply on ten container hosts', () => {
     await ensureBridge();
     bao = await startOpenBao({ host: LAB_GATEWAY });
     await enableKv(bao, 'kv', 2);
-    const names = [...SERVERS, ...AGENTS];
+    const names = [...SERVERS, ...AGENTS, ...LATER];
     hosts = await Promise.all(names.map((n, i) => upContainerHost(n, { ip: ip(i), binds: [`${releases}:/opt/releases`] })));
     knownHosts = join(work, '.ssh/known_hosts');
   }, 900_000);
@@ -137,6 +140,7 @@ describe('edgectl apply on ten container hosts', () => {
     expect(await vaultTree()).toEqual(vaultBefore);
     // the host keys were recorded: one line per host
     expect(readFileSync(knownHosts, 'utf8').trim().split('\n')).toHaveLength(10);
+    // the two hosts added later are not in the file yet: their keys are added when they are
   });
 
   it('apply from nothing: the first server bootstraps, the others join one at a time, the agents in a pool', async () => {
@@ -167,7 +171,7 @@ describe('edgectl apply on ten container hosts', () => {
       const planned = dry.phases.find((d) => d.title === p.title);
       for (const h of p.hosts) expect(norm(h.changes)).toEqual(norm(planned?.hosts.find((x) => x.host === h.host)?.changes ?? []));
     }
-    for (const h of hosts) {
+    for (const h of hosts.filter((x) => !LATER.includes(x.name))) {
       const unit = SERVERS.includes(h.name) ? 'rke2-server' : 'rke2-agent';
       expect((await h.exec('systemctl', ['is-active', unit])).stdout, h.name).toBe('active\n');
       expect((await h.read('/etc/edgectl/cluster-id'))?.trim()).toBe(clusterId);
@@ -247,4 +251,41 @@ describe('edgectl apply on ten container hosts', () => {
       writeFileSync(knownHosts, original);
     }
   }, 300_000);
+
+  it('two agents added, apply killed mid-join: the re-apply converges and joins both', async () => {
+    const file = writeSpec([...SERVERS, ...AGENTS, ...LATER]);
+    const child = spawn(SEA, ['apply', '-f', file, '--accept-new-host-keys'], {
+      env: { PATH: '/usr/bin:/bin', HOME: work, VAULT_TOKEN: bao.rootToken, RKE2_SH_POLL_INTERVAL: '0.2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const killed = new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // the first progress line from a new agent's own edgectl: it is joining now
+        if (/ap-agt8: /.test(stderr) && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('close', () => resolve());
+    });
+    await killed;
+    await new Promise((r) => child.once('close', r).once('exit', r));
+    expect(child.signalCode ?? 'exited', stderr).toBe('SIGKILL');
+    const r = await apply(['-f', file, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as ApplyJson;
+    expect(out.cluster_id).toBe(clusterId);
+    expect(out.hosts.filter((h) => !LATER.includes(h.host)).every((h) => h.result === 'unchanged')).toBe(true);
+    for (const name of LATER) {
+      const h = hosts.find((x) => x.name === name);
+      expect((await h?.exec('systemctl', ['is-active', 'rke2-agent']))?.stdout, name).toBe('active\n');
+    }
+    const nodes = await bao.api('LIST', `kv/metadata/rke2/${clusterId}/nodes`);
+    expect((nodes.json.data.keys as string[]).length).toBe(12);
+    const again = await apply(['-f', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to change');
+  }, 600_000);
 });
