@@ -208,6 +208,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
       writeJson(ctx, {
         dry_run: input.dryRun,
         cluster_id: cluster.id,
+        cluster_id_generated: cluster.isNew && input.dryRun,
         bootstrapped: bootstrap && !input.dryRun && !anyFailed,
         vault_changes: vaultChanges,
         hosts: rows,
@@ -215,7 +216,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
         changed: vaultChanges.length > 0 || rows.some((r) => r.changes.length > 0),
       });
     } else if (input.dryRun) {
-      const lines = [`Plan for edgectl apply -f ${input.file} (cluster ${cluster.id}${bootstrap ? ', new' : ''}, ${spec.spec.hosts.length} hosts):`];
+      const lines = [`Plan for edgectl apply -f ${input.file} (cluster ${cluster.id}${cluster.isNew ? ', new: an example ID, the real run generates another' : bootstrap ? ', new' : ''}, ${spec.spec.hosts.length} hosts):`];
       lines.push(`Vault (from this machine):`);
       for (const s of vaultPlan ?? []) for (const a of s.actions) lines.push(`     ${a}`);
       for (const p of outcome.phases) {
