@@ -159,3 +159,21 @@ export async function openJoinCodeSession(ctx: Context, file: string, role: Join
   const store = await sessionFor(ctx, { ...config, auth: { method: 'token', source: 'the join code\'s AppRole login', token: loggedIn.token } });
   return { code, accessor: loggedIn.accessor, store };
 }
+
+/**
+ * The start every join with a code shares (`rke2 agent|server --join-code-file`): root unless a dry
+ * run, then the code opened (the session the join uses), and the cluster ID the code names. undefined:
+ * a dry run checked the code and stopped (a dry run does not unwrap it).
+ */
+export async function startCodeJoin<I extends { joinCodeFile?: string; dryRun: boolean; clusterId: string | undefined }>(
+  ctx: Context,
+  input: I,
+  role: JoinRole,
+  command: string,
+): Promise<{ input: I; joinCode: JoinCodeSession | undefined } | undefined> {
+  if (!input.dryRun) ctx.host.requireRoot(command);
+  if (input.joinCodeFile === undefined) return { input, joinCode: undefined };
+  const joinCode = await openJoinCodeSession(ctx, input.joinCodeFile, role, input.dryRun);
+  if (joinCode === undefined) return undefined;
+  return { input: { ...input, clusterId: joinCode.code.clusterId }, joinCode };
+}

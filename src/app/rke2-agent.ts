@@ -24,7 +24,7 @@ import { removeJoinCodeStep } from './phases/remove-join-code.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
-import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession } from './join-code-join.js';
+import { joinCodeConflicts, startCodeJoin } from './join-code-join.js';
 
 export interface AgentInput {
   clusterId: string | undefined;
@@ -53,13 +53,10 @@ export async function runAgent(ctx: Context, input: AgentInput): Promise<void> {
     problems.push(...joinCodeConflicts(ctx, input.vault, input.noVault));
   }
   if (problems.length > 0) throw usageError(problems.join('\n  '), 'see edgectl rke2 agent --help');
-  if (!input.dryRun) ctx.host.requireRoot('edgectl rke2 agent');
-  let joinCode: JoinCodeSession | undefined;
-  if (input.joinCodeFile !== undefined) {
-    joinCode = await openJoinCodeSession(ctx, input.joinCodeFile, 'agent', input.dryRun);
-    if (joinCode === undefined) return;
-    input = { ...input, clusterId: joinCode.code.clusterId };
-  }
+  const started = await startCodeJoin(ctx, input, 'agent', 'edgectl rke2 agent');
+  if (started === undefined) return;
+  input = started.input;
+  const joinCode = started.joinCode;
 
   const host = ctx.host.hostname().toLowerCase();
   const address = ctx.host.primaryAddress() ?? '127.0.0.1';

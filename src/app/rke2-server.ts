@@ -34,7 +34,7 @@ import { removeJoinCodeStep } from './phases/remove-join-code.js';
 import { clusterApiPath, describeVault, findCluster, verifyVaultAccess } from './rke2-vault.js';
 import { type TokenSource, readTokenSource } from './token-input.js';
 import { type VaultSession, openVaultIfConfigured } from './vault-session.js';
-import { type JoinCodeSession, joinCodeConflicts, openJoinCodeSession } from './join-code-join.js';
+import { joinCodeConflicts, startCodeJoin } from './join-code-join.js';
 
 export interface ServerInput {
   /** "server" or "add-master" (the same action under its own name) */
@@ -69,13 +69,10 @@ export async function runServer(ctx: Context, input: ServerInput): Promise<void>
     if (input.tags.length > 0) problems.push('--tag is not taken with --join-code-file (tag the cluster with edgectl cluster commands or at bootstrap with a Vault credential)');
     if (problems.length > 0) throw usageError(problems.join('\n  '), `see edgectl rke2 ${input.mode} --help`);
   }
-  if (!input.dryRun) ctx.host.requireRoot(`edgectl rke2 ${input.mode}`);
-  let joinCode: JoinCodeSession | undefined;
-  if (input.joinCodeFile !== undefined) {
-    joinCode = await openJoinCodeSession(ctx, input.joinCodeFile, 'server', input.dryRun);
-    if (joinCode === undefined) return;
-    input = { ...input, clusterId: joinCode.code.clusterId };
-  }
+  const started = await startCodeJoin(ctx, input, 'server', `edgectl rke2 ${input.mode}`);
+  if (started === undefined) return;
+  input = started.input;
+  const joinCode = started.joinCode;
 
   const host = ctx.host.hostname().toLowerCase();
   const localId = await ctx.host.readLocalClusterId();
