@@ -14,6 +14,7 @@
  * from the same phase code, changing nothing on any host or in Vault.
  */
 import { parseDocument } from 'yaml';
+import { type InventoryHost, inventoryHosts, specHostOf } from '../core/ansible-inventory.js';
 import { generateClusterId } from '../core/cluster-id.js';
 import { type ClusterSpec, checkClusterSpec } from '../core/cluster-spec.js';
 import type { OutputFormat, VaultFlags } from '../core/command-options.js';
@@ -44,20 +45,49 @@ export interface ApplyInput {
   /** the executable to copy; default this one (when it is the single executable) */
   edgectlBinary: string | undefined;
   vault: VaultFlags;
+  /** the hosts from an Ansible inventory instead of spec.hosts */
+  inventory?: InventoryInput;
 }
 
 /** TTL of the codes apply mints: from mint to unwrap is seconds, over an open SSH channel. */
 const APPLY_CODE_TTL_S = 15 * 60;
 
-/** Read and check the cluster file: every problem at once (exit 2), before anything connects. */
-export async function readClusterFile(ctx: Context, file: string): Promise<ClusterSpec> {
+/** Where the hosts come from instead of spec.hosts: an Ansible YAML inventory, groups mapped to roles. */
+export interface InventoryInput {
+  file: string;
+  serverGroups?: string[];
+  agentGroups?: string[];
+}
+
+async function readYaml(ctx: Context, file: string, what: string): Promise<unknown> {
   const text = await ctx.host.readFileIfExists(file);
-  if (text === undefined) throw usageError(`cluster file ${file}: no such file`, 'write one with edgectl init HOST… > cluster.yaml');
+  if (text === undefined) throw usageError(`${what} ${file}: no such file`, what === 'cluster file' ? 'write one with edgectl init HOST… > cluster.yaml' : undefined);
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw usageError(`cluster file ${file} is not valid YAML:\n  ${doc.errors.map((e) => `line ${(e.linePos?.[0]?.line ?? 0)}: ${e.message.split('\n')[0] ?? ''}`).join('\n  ')}`);
+    throw usageError(`${what} ${file} is not valid YAML:\n  ${doc.errors.map((e) => `line ${(e.linePos?.[0]?.line ?? 0)}: ${e.message.split('\n')[0] ?? ''}`).join('\n  ')}`);
   }
-  const checked = checkClusterSpec(doc.toJS());
+  return doc.toJS();
+}
+
+/** The hosts of an Ansible inventory as cluster-file host entries (exit 2 with every problem). */
+export async function readInventory(ctx: Context, inv: InventoryInput): Promise<InventoryHost[]> {
+  const found = inventoryHosts(await readYaml(ctx, inv.file, 'inventory'), {
+    ...(inv.serverGroups === undefined || inv.serverGroups.length === 0 ? {} : { server: inv.serverGroups }),
+    ...(inv.agentGroups === undefined || inv.agentGroups.length === 0 ? {} : { agent: inv.agentGroups }),
+  });
+  if ('problems' in found) throw usageError(`inventory ${inv.file}:\n  ${found.problems.join('\n  ')}`);
+  return found.hosts;
+}
+
+/** Read and check the cluster file (its hosts from an inventory when given): every problem at once (exit 2), before anything connects. */
+export async function readClusterFile(ctx: Context, file: string, inventory?: InventoryInput): Promise<ClusterSpec> {
+  const doc = await readYaml(ctx, file, 'cluster file');
+  if (inventory !== undefined && typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+    const d = doc as { spec?: unknown };
+    const hosts = (await readInventory(ctx, inventory)).map(specHostOf);
+    d.spec = { ...(typeof d.spec === 'object' && d.spec !== null ? d.spec : {}), hosts };
+  }
+  const checked = checkClusterSpec(doc);
   if (!checked.ok) throw usageError(`cluster file ${file} has ${checked.problems.length} problem${checked.problems.length === 1 ? '' : 's'}:\n  ${checked.problems.join('\n  ')}`, 'the fields are described in schema/cluster.schema.json and in the README ("Many hosts")');
   return checked.spec;
 }
@@ -127,7 +157,7 @@ function seconds(ms: number): string {
 
 /** Run `edgectl apply`. */
 export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
-  const spec = await readClusterFile(ctx, input.file);
+  const spec = await readClusterFile(ctx, input.file, input.inventory);
   const concurrency = input.concurrency ?? spec.spec.options.concurrency;
   const self = await ctx.host.edgectlExecutable(input.edgectlBinary);
   // Vault first: when it cannot be reached or refuses us, no host is touched

@@ -2,11 +2,14 @@
 import { parseInitHost, specSkeleton } from '../core/cluster-spec.js';
 import { usageError } from '../core/errors.js';
 import type { Context } from './context.js';
+import { type InventoryInput, readInventory } from './apply.js';
 
 export interface InitInput {
   /** from the command line; empty: read from stdin unless it is a terminal */
   hosts: string[];
   name: string;
+  /** hosts and roles from an Ansible YAML inventory instead */
+  inventory?: InventoryInput;
 }
 
 async function stdinLines(ctx: Context): Promise<string[]> {
@@ -21,6 +24,12 @@ async function stdinLines(ctx: Context): Promise<string[]> {
 
 export async function runInit(ctx: Context, input: InitInput): Promise<void> {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(input.name)) throw usageError(`--name ${JSON.stringify(input.name.slice(0, 80))} is not a lowercase DNS label`);
+  if (input.inventory !== undefined) {
+    if (input.hosts.length > 0) throw usageError('edgectl init: give hosts or --inventory, not both');
+    const hosts = await readInventory(ctx, input.inventory);
+    ctx.stdout.write(specSkeleton(hosts, input.name));
+    return;
+  }
   const texts = input.hosts.length > 0 ? input.hosts : await stdinLines(ctx);
   const problems: string[] = [];
   const hosts = texts.flatMap((t, i) => {

@@ -238,7 +238,10 @@ export function parseInitHost(text: string): { address: string; user?: string; p
  * agents; three or more hosts: the first three servers, for HA), with
  * every field and what it means. It passes checkClusterSpec as it is.
  */
-export function specSkeleton(hosts: ReadonlyArray<{ address: string; user?: string; port?: number }>, name = 'my-cluster'): string {
+export function specSkeleton(
+  hosts: ReadonlyArray<{ address: string; user?: string; port?: number; role?: 'server' | 'agent'; keyPath?: string; sudo?: boolean; name?: string }>,
+  name = 'my-cluster',
+): string {
   const list = hosts.length > 0 ? hosts : [{ address: '10.0.0.10' }, { address: '10.0.0.11' }];
   const servers = list.length >= 5 ? 3 : 1;
   const q = (s: string): string => JSON.stringify(s);
@@ -273,11 +276,14 @@ export function specSkeleton(hosts: ReadonlyArray<{ address: string; user?: stri
     '  hosts:',
   ];
   list.forEach((h, i) => {
-    lines.push(`    - role: ${i < servers ? 'server' : 'agent'}`);
+    lines.push(`    - role: ${h.role ?? (i < servers ? 'server' : 'agent')}`);
     lines.push('      ssh:');
     lines.push(`        address: ${q(h.address)}`);
     lines.push(`        user: ${q(h.user ?? 'root')}`);
     lines.push(`        port: ${h.port ?? 22}`);
+    if (h.keyPath !== undefined) lines.push(`        keyPath: ${q(h.keyPath)}`);
+    if (h.sudo === true) lines.push('      sudo: true');
+    if (h.name !== undefined && nodeNameProblem(h.name) === undefined) lines.push(`      nodeName: ${q(h.name)}`);
     if (i === 0) {
       lines.push('        # keyPath: ~/.ssh/id_ed25519     # default: the SSH agent');
       lines.push('        # bastion: { address: jump.example, user: ops }');

@@ -1,7 +1,7 @@
 /** `edgectl apply -f cluster.yaml`: a whole cluster from one file, over SSH. */
 import type { Command } from 'commander';
 import type { Registrar } from '../program.js';
-import { type OutputFormat, type VaultFlags, addVaultOptions, outputOption, positiveInt, vaultFlags } from '../options.js';
+import { type OutputFormat, type VaultFlags, addVaultOptions, collect, outputOption, positiveInt, vaultFlags } from '../options.js';
 
 export const APPLY_DESCRIPTION = 'make a cluster file true on its hosts over SSH: bootstrap, joins (each host pulls its own credential from Vault)';
 
@@ -16,14 +16,17 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
       .option('--accept-new-host-keys', 'record the keys of hosts seen for the first time in the known_hosts file (a changed key is always refused)', false)
       .option('--known-hosts <file>', 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)')
       .option('--ssh-timeout <seconds>', 'SSH connection timeout per host', positiveInt, 30)
-      .option('--edgectl-binary <file>', 'the edgectl executable to put on the hosts (default: this one, when it is the single executable)'),
+      .option('--edgectl-binary <file>', 'the edgectl executable to put on the hosts (default: this one, when it is the single executable)')
+      .option('--inventory <file>', 'take the hosts from an Ansible YAML inventory instead of spec.hosts (groups mapped to roles)')
+      .option('--server-group <name>', 'inventory group whose hosts are servers (repeatable; default servers, server, rke2_servers, masters, control_plane)', collect)
+      .option('--agent-group <name>', 'inventory group whose hosts are agents (repeatable; default agents, agent, rke2_agents, workers, nodes)', collect),
   )
     .addOption(outputOption())
     .addHelpText(
       'after',
       '\nThe operator credential (VAULT_TOKEN, or AppRole) needs the setup-admin and operator policies (README "vault setup"):\napply writes the cluster\'s policies and roles and mints one single-use join code per host.\nExamples:\n  edgectl init 10.0.0.10 10.0.0.11 10.0.0.12 > cluster.yaml\n  edgectl apply -f cluster.yaml --dry-run\n  edgectl apply -f cluster.yaml --accept-new-host-keys\n',
     )
-    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; output: OutputFormat }) => {
+    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; inventory?: string; serverGroup?: string[]; agentGroup?: string[]; output: OutputFormat }) => {
       registrar.select(
         'apply',
         {
@@ -36,6 +39,7 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
           sshTimeoutMs: opts.sshTimeout * 1000,
           edgectlBinary: opts.edgectlBinary,
           vault: vaultFlags(opts),
+          ...(opts.inventory === undefined ? {} : { inventory: { file: opts.inventory, serverGroups: opts.serverGroup ?? [], agentGroups: opts.agentGroup ?? [] } }),
         },
         async (ctx, input) => (await import('../../app/apply.js')).runApply(ctx, input),
       );
