@@ -79,7 +79,7 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
     (await h.exec('sh', ['-c', 'ls -la /usr/local/bin /usr/local/lib/systemd/system /etc/edgectl /etc/rancher /var/lib/rancher 2>&1; systemctl is-active rke2-server rke2-agent 2>&1; true'])).stdout;
   /** the RKE2 units systemd knows and the rke2 processes running */
   const rke2Left = async (h: ContainerHost): Promise<string> =>
-    (await h.exec('sh', ['-c', "systemctl list-unit-files --no-legend 'rke2-*' 2>/dev/null; systemctl list-units --all --no-legend 'rke2-*' 2>/dev/null | grep -v not-found; pgrep -a -f '/rke2 (server|agent)|fake-supervisor' || true"])).stdout.trim();
+    (await h.exec('sh', ['-c', "systemctl list-unit-files --no-legend 'rke2-*' 2>/dev/null; systemctl list-units --all --no-legend 'rke2-*' 2>/dev/null | grep -v not-found; pgrep -a -f '/rke2 (serve[r]|agen[t])|fake-superviso[r]' || true"])).stdout.trim();
   const nodesInVault = async (): Promise<string[]> =>
     (((await bao.api('LIST', `kv/metadata/rke2/${clusterId}/nodes`, undefined, { allow: [404] })).json?.data?.keys as string[] | undefined) ?? []).sort();
   const clusterInVault = async (): Promise<boolean> => (await bao.api('GET', `kv/data/rke2/${clusterId}`, undefined, { allow: [404] })).status === 200;
@@ -138,10 +138,11 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
   }, 120_000);
 
   it('reset -f of one agent with --yes --deregister: it is uninstalled and out of Vault, the others untouched', async () => {
+    // (a file of agents alone must name its cluster: "new" needs a server)
     const others = [host(SERVER), host('fr-agt2')];
     const before = await Promise.all(others.map(snapshot));
     expect(await rke2Left(host('fr-agt1'))).not.toBe('');
-    const r = await edgectl(['reset', '-f', writeSpec(['fr-agt1'], 'agt1.yaml'), '--yes', '--deregister', '-o', 'json']);
+    const r = await edgectl(['reset', '-f', writeSpec(['fr-agt1'], 'agt1.yaml', clusterId), '--yes', '--deregister', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as ResetJson;
     expect(doc.cluster_id).toBe(clusterId);
