@@ -31,6 +31,9 @@ const SERVER = 'fr-srv1';
 const AGENTS = ['fr-agt1', 'fr-agt2'];
 const NAMES = [SERVER, ...AGENTS];
 const ip = (i: number): string => `10.78.0.${161 + i}`;
+/** an agent of the file that no host answers for */
+const GHOST = 'fr-ghost';
+const GHOST_IP = '10.78.0.175';
 
 interface ResetJson {
   dry_run: boolean;
@@ -62,7 +65,7 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
       '  hosts:',
     ];
     for (const name of names) {
-      lines.push(`    - role: ${name === SERVER ? 'server' : 'agent'}`, `      ssh: { address: "${ip(NAMES.indexOf(name))}", user: root, keyPath: "${KEY}" }`, `      nodeName: ${name}`);
+      lines.push(`    - role: ${name === SERVER ? 'server' : 'agent'}`, `      ssh: { address: "${name === GHOST ? GHOST_IP : ip(NAMES.indexOf(name))}", user: root, keyPath: "${KEY}" }`, `      nodeName: ${name}`);
     }
     const path = join(work, file);
     writeFileSync(path, `${lines.join('\n')}\n`);
@@ -185,9 +188,11 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
     expect(text.stdout.indexOf('Uninstall the agents:')).toBeLessThan(text.stdout.indexOf('Uninstall the servers, one at a time:'));
   }, 120_000);
 
-  it('reset of the rest: every host uninstalled and deregistered, the cluster kept until --purge-cluster', async () => {
-    const r = await edgectl(['reset', '-f', join(work, 'cluster.yaml'), '--yes', '--deregister']);
-    expect(r.code, r.stderr).toBe(0);
+  it('reset of the rest, one agent down: it is reported (exit 7), every other host uninstalled and deregistered, the cluster kept until --purge-cluster', async () => {
+    const r = await edgectl(['reset', '-f', writeSpec([...NAMES, GHOST], 'ghost.yaml'), '--yes', '--deregister', '--ssh-timeout', '3']);
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stderr).toContain(`${GHOST}:`);
+    expect(r.stdout).toMatch(new RegExp(`${GHOST} +agent +failed`));
     expect(r.stdout).toContain(`cluster ${clusterId}: every server is reset; the cluster is still registered in Vault`);
     for (const h of hosts) expect(await rke2Left(h), h.name).toBe('');
     expect(await nodesInVault()).toEqual([]);
