@@ -140,6 +140,20 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
     expect(one.clusters[0]?.cluster.server).toBe(`https://${ip(0)}:6443`);
   }, 120_000);
 
+  it('kubeconfig -f takes the published one from Vault when the file names the cluster', async () => {
+    const pub = await host(SERVER).edgectl(['rke2', 'kubeconfig', '--publish'], { env: { VAULT_ADDR: bao.addr, VAULT_TOKEN: bao.rootToken } });
+    expect(pub.code, pub.stderr).toBe(0);
+    const out = join(work, 'from-vault.kubeconfig');
+    const r = await edgectl(['kubeconfig', '-f', writeSpec(NAMES, 'named.yaml', clusterId), '--out', out, '--context', 'fr-lab']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`from Vault (published by ${SERVER})`);
+    expect(r.stderr).not.toContain('Connect to');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const doc = parse(readFileSync(out, 'utf8')) as { clusters: Array<{ name: string; cluster: { server: string } }>; contexts: Array<{ name: string }>; 'current-context': string };
+    expect(doc.contexts.map((c) => c.name)).toEqual(['fr-lab']);
+    expect(doc.clusters).toMatchObject([{ name: 'fr-lab', cluster: { server: `https://${ip(0)}:6443` } }]);
+  }, 120_000);
+
   it('reset -f of one agent with --yes --deregister: it is uninstalled and out of Vault, the others untouched', async () => {
     // (a file of agents alone must name its cluster: "new" needs a server)
     const others = [host(SERVER), host('fr-agt2')];
@@ -163,6 +177,20 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--yes');
     expect(r.stderr).not.toContain('Connect to');
+    expect(await Promise.all(hosts.map(snapshot))).toEqual(before);
+    expect(await nodesInVault()).toEqual([SERVER, 'fr-agt2'].sort());
+  }, 120_000);
+
+  it('reset on a terminal asks for the cluster ID; a wrong answer resets nothing', async () => {
+    const before = await Promise.all(hosts.map(snapshot));
+    // script(1) gives edgectl a terminal on stdin; the answer comes through it
+    const r = await exec('script', ['-qec', `${SEA} reset -f ${join(work, 'cluster.yaml')} --deregister`, '/dev/null'], {
+      env: { PATH: '/usr/bin:/bin', HOME: work, VAULT_TOKEN: bao.rootToken },
+      input: 'not-the-id\n',
+    });
+    expect(r.stdout).toContain(`Type ${clusterId} to confirm`);
+    expect(r.stdout).toContain(`nothing was reset: the confirmation did not match ${clusterId}`);
+    expect(r.code).toBe(1);
     expect(await Promise.all(hosts.map(snapshot))).toEqual(before);
     expect(await nodesInVault()).toEqual([SERVER, 'fr-agt2'].sort());
   }, 120_000);
