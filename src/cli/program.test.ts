@@ -34,6 +34,12 @@ const table: Array<[string[], string, unknown]> = [
   [['cluster', 'show', 'prod-01', '--show-token', '--vault-secret-id-file', '/run/sid'], 'cluster show', { id: 'prod-01', showToken: true, output: 'text', vault: { vaultSecretIdFile: '/run/sid' } }],
   [['cluster', 'delete', 'rke2-abc12345', '--yes', '-o', 'json'], 'cluster delete', { id: 'rke2-abc12345', yes: true, output: 'json', vault: {} }],
   [['cluster', 'delete', 'rke2-abc12345'], 'cluster delete', { id: 'rke2-abc12345', yes: false, output: 'text', vault: {} }],
+  [
+    ['reset', '-f', 'c.yaml', '--yes', '--deregister', '--ssh-timeout', '5', '-o', 'json'],
+    'reset',
+    { file: 'c.yaml', yes: true, dryRun: false, deregister: true, purgeCluster: false, output: 'json', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 5000, vault: {} },
+  ],
+  [['kubeconfig', '-f', 'c.yaml', '--out', '-', '--context', 'lab'], 'kubeconfig', { file: 'c.yaml', out: '-', context: 'lab', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 30000, vault: {} }],
   [['vault', 'check'], 'vault check', { clusterId: undefined, role: 'all', output: 'text', vault: {} }],
   [['vault', 'check', '--cluster-id', 'rke2-abc12345', '--role', 'agent', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', role: 'agent', output: 'json', vault: {} }],
   [

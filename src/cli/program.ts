@@ -9,7 +9,7 @@ import type { Context } from '../app/context.js';
 import { safeParserOutput } from '../core/credential.js';
 import { EDGECTL_VERSION } from '../core/version.js';
 import { registerClusterCommands } from './commands/cluster.js';
-import { APPLY_DESCRIPTION, STATUS_DESCRIPTION, registerApplyCommand, registerStatusCommand } from './commands/apply.js';
+import { APPLY_DESCRIPTION, KUBECONFIG_DESCRIPTION, RESET_DESCRIPTION, STATUS_DESCRIPTION, registerApplyCommand, registerKubeconfigCommand, registerResetCommand, registerStatusCommand } from './commands/apply.js';
 import { INIT_DESCRIPTION, registerInitCommand } from './commands/init.js';
 import { registerRke2Commands } from './commands/rke2.js';
 import { registerScriptsCommands } from './commands/scripts.js';
@@ -68,6 +68,8 @@ export const COMMAND_GROUPS: ReadonlyArray<{
   { name: 'init', description: INIT_DESCRIPTION, register: registerInitCommand, small: true },
   { name: 'apply', description: APPLY_DESCRIPTION, register: registerApplyCommand, small: true },
   { name: 'status', description: STATUS_DESCRIPTION, register: registerStatusCommand, small: true },
+  { name: 'reset', description: RESET_DESCRIPTION, register: registerResetCommand, small: true },
+  { name: 'kubeconfig', description: KUBECONFIG_DESCRIPTION, register: registerKubeconfigCommand, small: true },
 ];
 
 /** The group a command line runs: its first word, when that is a group's name. */

@@ -79,6 +79,17 @@ describe('rewriteKubeconfig', () => {
     expect(r.text).not.toContain('127.0.0.1');
   });
 
+  it('renames entries named `from` too (a published kubeconfig under another context name)', () => {
+    const published = rewriteKubeconfig(RKE2_YAML, { server: 'https://10.0.0.10:6443', name: 'rke2-abc12345' }).text;
+    const doc = parse(rewriteKubeconfig(published, { server: 'https://10.0.0.10:6443', name: 'lab', from: 'rke2-abc12345' }).text);
+    expect(doc.clusters[0].name).toBe('lab');
+    expect(doc.users[0].name).toBe('lab');
+    expect(doc.contexts[0]).toEqual({ context: { cluster: 'lab', user: 'lab' }, name: 'lab' });
+    expect(doc['current-context']).toBe('lab');
+    // without `from` a name other than "default" stays
+    expect(parse(rewriteKubeconfig(published, { server: 'https://10.0.0.10:6443', name: 'lab' }).text).clusters[0].name).toBe('rke2-abc12345');
+  });
+
   it('is idempotent', () => {
     const once = rewriteKubeconfig(RKE2_YAML, { server: 'https://10.0.0.10:6443', name: 'c1' }).text;
     expect(rewriteKubeconfig(once, { server: 'https://10.0.0.10:6443', name: 'c1' }).text).toBe(once);

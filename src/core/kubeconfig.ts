@@ -127,7 +127,8 @@ export interface RewrittenKubeconfig {
  * cluster, user and context (RKE2's names) to `name`. Throws a precondition
  * error (exit 3) when the text is not a kubeconfig with at least one cluster.
  */
-export function rewriteKubeconfig(text: string, opts: { server: string; name: string }): RewrittenKubeconfig {
+export function rewriteKubeconfig(text: string, opts: { server: string; name: string; /** entries named so are renamed too (besides "default") */ from?: string }): RewrittenKubeconfig {
+  const renamed = (n: unknown): boolean => n === 'default' || (opts.from !== undefined && n === opts.from);
   const doc: Document = parseDocument(text);
   if (doc.errors.length > 0 || !isMap(doc.contents) || doc.get('kind') !== 'Config') {
     throw notKubeconfig('is not a kubeconfig (YAML with kind: Config)');
@@ -142,21 +143,21 @@ export function rewriteKubeconfig(text: string, opts: { server: string; name: st
     const old = cluster.get('server');
     if (typeof old === 'string') replaced.push(old);
     cluster.set('server', opts.server);
-    if (item.get('name') === 'default') item.set('name', opts.name);
+    if (renamed(item.get('name'))) item.set('name', opts.name);
   }
   const rename = (listKey: string, refKeys: string[]): void => {
     const list = doc.get(listKey);
     if (!isSeq(list)) return;
     for (const item of list.items) {
       if (!isMap(item)) continue;
-      if (item.get('name') === 'default') item.set('name', opts.name);
+      if (renamed(item.get('name'))) item.set('name', opts.name);
       const inner = item.get('context');
-      if (isMap(inner)) for (const key of refKeys) if (inner.get(key) === 'default') inner.set(key, opts.name);
+      if (isMap(inner)) for (const key of refKeys) if (renamed(inner.get(key))) inner.set(key, opts.name);
     }
   };
   rename('users', []);
   rename('contexts', ['cluster', 'user']);
-  if (doc.get('current-context') === 'default') doc.set('current-context', opts.name);
+  if (renamed(doc.get('current-context'))) doc.set('current-context', opts.name);
   return { text: doc.toString({ lineWidth: 0 }), server: opts.server, replaced };
 }
 

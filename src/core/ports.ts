@@ -264,7 +264,7 @@ export interface KubeconfigFiles {
   /** what is wrong with it as a kubeconfig, or undefined (core kubeconfigProblem) */
   problem(kubeconfig: Secret): Promise<string | undefined>;
   /** pointed at server, RKE2's "default" entries renamed to name (core rewriteKubeconfig) */
-  rewrite(kubeconfig: Secret, opts: { server: string; name: string }): Promise<{ kubeconfig: Secret; server: string }>;
+  rewrite(kubeconfig: Secret, opts: { server: string; name: string; /** entries named so are renamed too */ from?: string }): Promise<{ kubeconfig: Secret; server: string }>;
   /** the server URLs of its cluster entries (core kubeconfigServers) */
   servers(kubeconfig: Secret): Promise<string[]>;
   /** what path and its directory are */

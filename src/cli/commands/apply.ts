@@ -68,3 +68,63 @@ export function registerStatusCommand(program: Command, registrar: Registrar): v
       );
     });
 }
+
+export const RESET_DESCRIPTION = 'uninstall RKE2 on every host of a cluster file over SSH (agents first, then servers one at a time)';
+
+export function registerResetCommand(program: Command, registrar: Registrar): void {
+  addVaultOptions(
+    addSshOptions(
+      program
+        .command('reset')
+        .description(RESET_DESCRIPTION)
+        .requiredOption('-f, --file <cluster.yaml>', 'the cluster file')
+        .option('--yes', 'do not ask (needed when stdin is not a terminal)', false)
+        .option('--dry-run', 'connect, gather facts and print the plan for every host; change nothing', false)
+        .option('--deregister', "delete the hosts' node entries from Vault (from this machine, with the operator credential)", false)
+        .option('--purge-cluster', 'once every server of the cluster is reset, delete the cluster from Vault (implies --deregister)', false),
+    ),
+  )
+    .addOption(outputOption())
+    .addHelpText('after', '\nEach host runs its own edgectl rke2 uninstall --yes; no Vault credential is sent to it.\nExamples:\n  edgectl reset -f cluster.yaml --dry-run --deregister\n  edgectl reset -f agents.yaml --yes --deregister\n')
+    .action((opts: VaultFlags & { file: string; yes: boolean; dryRun: boolean; deregister: boolean; purgeCluster: boolean; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; output: OutputFormat }) => {
+      registrar.select(
+        'reset',
+        {
+          file: opts.file,
+          yes: opts.yes,
+          dryRun: opts.dryRun,
+          deregister: opts.deregister,
+          purgeCluster: opts.purgeCluster,
+          output: opts.output,
+          acceptNewHostKeys: opts.acceptNewHostKeys,
+          knownHosts: opts.knownHosts,
+          sshTimeoutMs: opts.sshTimeout * 1000,
+          vault: vaultFlags(opts),
+        },
+        async (ctx, input) => (await import('../../app/fleet-reset.js')).runReset(ctx, input),
+      );
+    });
+}
+
+export const KUBECONFIG_DESCRIPTION = "merge a cluster file's admin kubeconfig (from Vault, else from a server over SSH) into ~/.kube/config";
+
+export function registerKubeconfigCommand(program: Command, registrar: Registrar): void {
+  addVaultOptions(
+    addSshOptions(
+      program
+        .command('kubeconfig')
+        .description(KUBECONFIG_DESCRIPTION)
+        .requiredOption('-f, --file <cluster.yaml>', 'the cluster file')
+        .option('--out <file>', 'merge into this file instead of ~/.kube/config ("-": print it on stdout)')
+        .option('--context <name>', "name of the kubeconfig's cluster, user and context entries (default: the cluster ID)"),
+    ),
+  )
+    .addHelpText('after', '\nThe kubeconfig holds the cluster admin\'s key: written with mode 0600, printed only with --out -.\n')
+    .action((opts: VaultFlags & { file: string; out?: string; context?: string; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number }) => {
+      registrar.select(
+        'kubeconfig',
+        { file: opts.file, out: opts.out, context: opts.context, acceptNewHostKeys: opts.acceptNewHostKeys, knownHosts: opts.knownHosts, sshTimeoutMs: opts.sshTimeout * 1000, vault: vaultFlags(opts) },
+        async (ctx, input) => (await import('../../app/fleet-kubeconfig.js')).runFleetKubeconfig(ctx, input),
+      );
+    });
+}
