@@ -1,22 +1,25 @@
 /**
  * `--dry-run` prints exactly what a real run does: every change a step makes
  * passes through its gate, and a dry run runs the same step code with a gate
- * that only records. On fresh simulated hosts against a real OpenBao, each
- * command runs dry, then for real, and the real run's executed changes (its
- * -o json steps[].changes) must be the dry run's changes, in order.
+ * that only records. On fresh real systemd hosts (containers booted by tools/lab.sh on the lab
+ * bridge, 10.78.0.215-216, named dry-*) against a real OpenBao, each command runs dry, then
+ * for real, and the real run's executed changes (its -o json steps[].changes) must be the dry
+ * run's changes, in order. Needs root, systemd-nspawn and the lab's base rootfs (see
+ * test/support/README.md); run under the shared hosts lock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { type ContainerLab, type ContainerLabHost, createContainerLab } from '../support/container-lab.js';
 
-let lab: Lab;
+type LabHost = ContainerLabHost;
+let lab: ContainerLab;
 const common = () => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 
 beforeAll(async () => {
-  lab = await createLab();
-}, 120_000);
+  lab = await createContainerLab();
+}, 900_000);
 afterAll(async () => {
   await lab?.close();
-});
+}, 300_000);
 
 interface Planned {
   plan: Array<{ id: string; changes: string[] }>;
@@ -46,7 +49,7 @@ describe('the real run makes exactly the changes the dry run listed', () => {
   let server: LabHost;
 
   it('rke2 server (bootstrap of a new cluster)', async () => {
-    server = await lab.host('dmsrv', '10.77.0.231');
+    server = await lab.host('dry-srv', '10.78.0.215');
     const r = await dryThenReal(server, ['rke2', 'server', '--cluster-id', clusterId, ...common()]);
     expect(r.dry.length).toBeGreaterThanOrEqual(5);
     expect(r.dry.some((c) => c.startsWith(`create kv/data/rke2/${clusterId} only if absent`))).toBe(true);
@@ -55,7 +58,7 @@ describe('the real run makes exactly the changes the dry run listed', () => {
   });
 
   it('rke2 agent (join by cluster ID)', async () => {
-    const agent = await lab.host('dmagt', '10.77.0.232');
+    const agent = await lab.host('dry-agt', '10.78.0.216');
     const r = await dryThenReal(agent, ['rke2', 'agent', '--cluster-id', clusterId, ...common()]);
     expect(r.dry.some((c) => c.startsWith('run the embedded rke2.sh agent'))).toBe(true);
     expect(r.real).toEqual(r.dry);

@@ -1,13 +1,16 @@
 /**
- * Version skew on joins, end to end: simulated hosts, a real OpenBao, fake RKE2
- * releases at several versions. A join installs the cluster's version unless
- * told otherwise, and a version the Kubernetes skew policy forbids is refused
- * (exit 3) before the host changes, unless --force; `rke2 status` reports skew.
+ * Version skew on joins, end to end: real systemd hosts (containers booted by tools/lab.sh on
+ * the lab bridge, 10.78.0.217-224, named skew-*) running the single executable, a real
+ * OpenBao, fake RKE2 releases at several versions. A join installs the cluster's version
+ * unless told otherwise, and a version the Kubernetes skew policy forbids is refused (exit 3)
+ * before the host changes, unless --force; `rke2 status` reports skew. Needs root,
+ * systemd-nspawn and the lab's base rootfs (see test/support/README.md); run under the shared
+ * hosts lock.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { type ContainerLab, type ContainerLabHost, RELEASES_IN_HOST, createContainerLab } from '../support/container-lab.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 
 const V1 = 'v1.30.1+rke2r1';
@@ -15,11 +18,14 @@ const V2 = 'v1.30.2+rke2r1';
 const V3 = 'v1.30.3+rke2r1';
 const V_OLD = 'v1.28.5+rke2r1';
 
-let lab: Lab;
+type LabHost = ContainerLabHost;
+let lab: ContainerLab;
 let n = 0;
+/** a fresh host with its own address (10.78.0.217-224: this file's share of the lab bridge) */
 async function newHost(prefix: string): Promise<LabHost> {
   n += 1;
-  return lab.host(`${prefix}${n}`, `10.77.0.${180 + n}`);
+  if (n > 8) throw new Error('out of rke2-skew test addresses');
+  return lab.host(`skew-${prefix}${n}`, `10.78.0.${216 + n}`);
 }
 const airgap = async (v: string): Promise<string[]> => ['--airgap-dir', await lab.release(v), '--wait-timeout', '60'];
 
@@ -28,12 +34,12 @@ async function customMetadata(id: string): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  lab = await createLab();
+  lab = await createContainerLab();
   await Promise.all([lab.release(V2), lab.release(V3), lab.release(V_OLD)]);
-}, 180_000);
+}, 900_000);
 afterAll(async () => {
   await lab?.close();
-});
+}, 300_000);
 
 describe('agents may not be newer than the servers', () => {
   let server: LabHost;
@@ -69,14 +75,16 @@ describe('agents may not be newer than the servers', () => {
   });
 
   it('without --version, installs the cluster\'s version, not the one the channel calls stable', async () => {
-    // a download site whose stable channel is newer than the cluster
+    // a download site whose stable channel is newer than the cluster (the releases directory
+    // of this machine, bind-mounted into every host at RELEASES_IN_HOST)
     const releases = join(lab.workDir, 'releases');
     mkdirSync(join(releases, 'channels'), { recursive: true });
     writeFileSync(join(releases, 'channels', 'stable'), `${V3}\n`);
-    const installer = join(lab.workDir, 'online-install.sh');
-    writeFileSync(installer, `#!/bin/sh\nFAKE_RKE2_RELEASES_DIR=${releases} exec sh ${join(PROJECT_ROOT, 'test/support/fake-rke2/install.sh')} "$@"\n`);
-    chmodSync(installer, 0o755);
     const agent = await newHost('ska');
+    // the fake installer and the wrapper that points it at that site, inside the agent host
+    const installer = '/root/online-install.sh';
+    copyFileSync(join(PROJECT_ROOT, 'test/support/fake-rke2/install.sh'), agent.root('/root/fake-install.sh'));
+    writeFileSync(agent.root(installer), `#!/bin/sh\nFAKE_RKE2_RELEASES_DIR=${RELEASES_IN_HOST} exec sh /root/fake-install.sh "$@"\n`, { mode: 0o755 });
     const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', id, '--install-script', installer, '--wait-timeout', '60', '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ rke2_version: V2 });

@@ -2,20 +2,25 @@
  * Nothing changes on the host or in Vault before every input that can be
  * validated has been: flags, files, air-gap artifacts, the script's own
  * checks and the cluster data read from Vault. `--dry-run` fails exactly
- * where the real run does. Simulated hosts, a real OpenBao, the fake release.
+ * where the real run does. Real systemd hosts (containers booted by tools/lab.sh on the lab
+ * bridge, 10.78.0.201-208, named val-*) running the single executable, a real OpenBao, the
+ * fake release. Needs root, systemd-nspawn and the lab's base rootfs (see
+ * test/support/README.md); run under the shared hosts lock.
  */
-import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { type ContainerLab, type ContainerLabHost, createContainerLab } from '../support/container-lab.js';
 
 const CLUSTER_ID_FILE = '/etc/edgectl/cluster-id';
 
-let lab: Lab;
+type LabHost = ContainerLabHost;
+let lab: ContainerLab;
 let n = 0;
+/** a fresh host with its own address (10.78.0.201-208: this file's share of the lab bridge) */
 async function newHost(prefix: string): Promise<LabHost> {
   n += 1;
-  return lab.host(`${prefix}${n}`, `10.77.0.${150 + n}`);
+  if (n > 8) throw new Error('out of rke2-validate test addresses');
+  return lab.host(`val-${prefix}${n}`, `10.78.0.${200 + n}`);
 }
 
 async function vaultList(path: string): Promise<string[]> {
@@ -26,11 +31,11 @@ async function vaultList(path: string): Promise<string[]> {
 const common = () => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 
 beforeAll(async () => {
-  lab = await createLab();
-}, 120_000);
+  lab = await createContainerLab();
+}, 900_000);
 afterAll(async () => {
   await lab?.close();
-});
+}, 300_000);
 
 /** run a command for real and with --dry-run: both must fail with `code`, leaving the host and Vault as they were */
 async function refusedUnchanged(host: LabHost, args: string[], code: number): Promise<{ stderr: string; dryStderr: string }> {
@@ -111,13 +116,21 @@ describe('a re-run that completes a bootstrap, and the dry run of an agent on a 
   });
 
   it('rke2 agent --dry-run on a host that is already a server exits 3, like the real run', async () => {
+    // systemd's own record of rke2-agent: a start, stop or enable would change its InvocationID,
+    // main PID, state or enablement, and PID 1 logs every start and stop of it in the journal
+    const unitBefore = await server.unitRun('rke2-agent');
+    const enabledBefore = (await server.run('systemctl', ['is-enabled', 'rke2-agent'])).stdout;
+    const journal = (await server.systemdJournal()).length;
     for (const dry of [['--dry-run'], []]) {
       const r = await server.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common(), ...dry]);
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toContain('already runs rke2-server');
     }
     expect(server.read(CLUSTER_ID_FILE)).toBe(`${clusterId}\n`);
-    expect(server.read('/var/log/edgectl-sim/systemctl.log') ?? '').not.toMatch(/(start|enable|restart|stop)\b.*rke2-agent/);
+    expect(await server.unitRun('rke2-agent')).toBe(unitBefore);
+    expect(unitBefore).toMatch(/^ 0 inactive$/);
+    expect((await server.run('systemctl', ['is-enabled', 'rke2-agent'])).stdout).toBe(enabledBefore);
+    expect((await server.systemdJournal()).slice(journal).filter((l) => /rke2-agent/.test(l))).toEqual([]);
   });
 });
 
@@ -150,22 +163,25 @@ describe('cluster data from Vault is validated like a flag (issue 16)', () => {
 
 describe('--config-file (issue 16)', () => {
   let host: LabHost;
-  let dir: string;
+  /** a root-owned 0755 directory inside the host (edgectl there reads the files, not this machine) */
+  const dir = '/srv/edgectl-cfg';
   beforeAll(async () => {
     host = await newHost('cfg');
-    dir = mkdtempSync(join(lab.workDir, 'cfg-'));
-    chmodSync(dir, 0o755);
+    const mk = await host.run('install', ['-d', '-m', '0755', dir]);
+    expect(mk.code, mk.stderr).toBe(0);
   });
 
+  /** write a config file into the host; its path as the host sees it */
   const file = (name: string, text: string): string => {
-    const p = join(dir, name);
-    writeFileSync(p, text, { mode: 0o644 });
+    const p = `${dir}/${name}`;
+    writeFileSync(host.root(p), text, { mode: 0o644 });
     return p;
   };
 
   it('a symlink to /etc/shadow is refused (exit 3) and its content never printed', async () => {
-    const link = join(dir, 'shadow.yaml');
-    symlinkSync('/etc/shadow', link);
+    // the host's own /etc/shadow (the link is resolved inside the host)
+    const link = `${dir}/shadow.yaml`;
+    symlinkSync('/etc/shadow', host.root(link));
     const r = await refusedUnchanged(host, ['rke2', 'server', ...common(), '--config-file', link], 3);
     expect(r.stderr).toContain('symlink');
     const dry = await host.edgectl(['rke2', 'server', ...common(), '--config-file', link, '--dry-run']);

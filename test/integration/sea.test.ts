@@ -3,8 +3,10 @@
  * like `node dist/edgectl.cjs`: the smoke subset of the suite run against it.
  * Version, help and usage errors equal the bundle's; `scripts export` writes
  * scripts/rke2.sh byte for byte; it runs with an empty environment and no node
- * on PATH; and a full bootstrap + agent join on simulated hosts against a real
- * OpenBao works with the executable as edgectl.
+ * on PATH; and a full bootstrap + agent join on real systemd hosts (containers booted by
+ * tools/lab.sh on the lab bridge, 10.78.0.225-226; needs root, systemd-nspawn and the lab's
+ * base rootfs, run under the shared hosts lock) against a real OpenBao works with the
+ * executable as edgectl.
  *
  * The executable is built first when it is missing or older than its sources
  * (`npm test` builds it in test:integration anyway).
@@ -15,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, type LabHost, createLab } from '../support/lab.js';
+import { type ContainerLab, type ContainerLabHost, createContainerLab } from '../support/container-lab.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 import { type ExecResult, exec } from '../support/sim-host.js';
 
@@ -111,21 +113,22 @@ describe('the executable on its own', () => {
   });
 });
 
-describe('bootstrap and agent join with the executable on simulated hosts', () => {
-  let lab: Lab;
-  let server: LabHost;
+describe('bootstrap and agent join with the executable on container hosts', () => {
+  // the container lab's hosts always run the single executable (bind-mounted at /opt/edgectl)
+  let lab: ContainerLab;
+  let server: ContainerLabHost;
   let clusterId: string;
   const common = (): string[] => ['--airgap-dir', lab.releaseDir, '--wait-timeout', '60'];
 
   beforeAll(async () => {
-    lab = await createLab({ edgectl: [SEA] });
-  }, 120_000);
+    lab = await createContainerLab();
+  }, 900_000);
   afterAll(async () => {
     await lab?.close();
-  });
+  }, 300_000);
 
   it('rke2 server bootstraps a cluster whose token lands in Vault', async () => {
-    server = await lab.host('seasrv1', '10.77.0.201');
+    server = await lab.host('seasrv1', '10.78.0.225');
     const r = await server.edgectl(['rke2', 'server', ...common()]);
     expect(r.code, r.stderr).toBe(0);
     clusterId = r.stdout.trim();
@@ -136,7 +139,7 @@ describe('bootstrap and agent join with the executable on simulated hosts', () =
   });
 
   it('rke2 agent --cluster-id joins with the token from Vault, after the CA check', async () => {
-    const agent = await lab.host('seaagt1', '10.77.0.202');
+    const agent = await lab.host('seaagt1', '10.78.0.226');
     const r = await agent.edgectl(['rke2', 'agent', '--cluster-id', clusterId, ...common(), '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { cluster_id: string; steps: Array<{ id: string }> };
