@@ -1,5 +1,6 @@
 /**
- * Join codes end to end against a real OpenBao and simulated hosts: minting
+ * Join codes end to end against a real OpenBao and real systemd container hosts
+ * (test/support/container-lab.ts; 10.78.0.161-.171, names jc*): minting
  * (files 0600, list, revoke), an agent with no Vault credential joining with
  * only a code through the single executable, and every refusal (used, expired,
  * revoked, bound elsewhere, forged) exiting 9 before the host changes. The
@@ -14,7 +15,7 @@ import { encodeJoinCode, parseJoinCode } from '../../src/core/join-code.js';
 import { Secret } from '../../src/core/secret.js';
 import { runEdgectl } from '../support/context.js';
 import { createJoinRoles } from '../support/join-roles.js';
-import { type Lab, type LabHost, createLab, hostSnapshot } from '../support/lab.js';
+import { type ContainerLab as Lab, type ContainerLabHost as LabHost, containerHostSnapshot as hostSnapshot, createContainerLab } from '../support/container-lab.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 import { rootEnv, tempDir } from '../support/vault.js';
 
@@ -82,19 +83,19 @@ async function scanProcesses<T>(host: LabHost, body: () => Promise<T>): Promise<
 }
 
 beforeAll(async () => {
-  lab = await createLab({ edgectl: [SEA] });
+  lab = await createContainerLab();
   codes = tempDir('edgectl-codes-');
-  server = await lab.host('jcsrv1', '10.77.0.161');
+  server = await lab.host('jcsrv1', '10.78.0.161');
   const r = await server.edgectl(['rke2', 'server', ...common()]);
   if (r.code !== 0) throw new Error(r.stderr);
   clusterId = r.stdout.trim();
   await createJoinRoles(lab.bao, clusterId);
-}, 180_000);
+}, 900_000);
 
 afterAll(async () => {
   await lab?.close();
   codes?.cleanup();
-});
+}, 300_000);
 
 describe('rke2 join-code (minting)', () => {
   it('mints --count codes into new 0600 files, lists them without secrets, never overwrites', async () => {
@@ -219,7 +220,7 @@ describe('rke2 agent --join-code-file', () => {
   it('an agent with no Vault credential joins with only a code (single executable); the file is gone, the node names the accessor', async () => {
     const file = await oneCode();
     used = readFileSync(file, 'utf8');
-    const agent = await lab.host('jcagt1', '10.77.0.162');
+    const agent = await lab.host('jcagt1', '10.78.0.162');
     firstAgent = agent;
     const inside = place(agent, file);
     const { result: r, seen, sessionTokens } = await scanProcesses(agent, () => agent.edgectl(['rke2', 'agent', '--join-code-file', inside, ...common()], { vault: false }));
@@ -272,7 +273,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 60_000);
 
   it('the same code again, on another host: exit 9 with the interception message, host unchanged', async () => {
-    const host = await lab.host('jcagt2', '10.77.0.163');
+    const host = await lab.host('jcagt2', '10.78.0.163');
     const file = join(codes.path, 'used.joincode');
     writeFileSync(file, used, { mode: 0o600 });
     const inside = place(host, file);
@@ -285,7 +286,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 60_000);
 
   it('revoked, bound to another CIDR, forged: each exit 9 with its own message, host unchanged', async () => {
-    const host = await lab.host('jcagt3', '10.77.0.164');
+    const host = await lab.host('jcagt3', '10.78.0.164');
     // revoked
     const revokedFile = await oneCode();
     const accessor = (await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) })).stdout;
@@ -297,9 +298,9 @@ describe('rke2 agent --join-code-file', () => {
     expect(r.code, r.stderr).toBe(9);
     expect(r.stderr).toMatch(/revoked/);
     // bound elsewhere
-    const boundFile = await oneCode(['--bind-cidr', '10.77.0.250/32']);
+    const boundFile = await oneCode(['--bind-cidr', '10.78.0.250/32']);
     const boundList = await runEdgectl(['rke2', 'join-code', 'list', '--cluster-id', clusterId, '-o', 'json'], { env: rootEnv(lab.bao) });
-    expect((JSON.parse(boundList.stdout) as { codes: Array<{ cidr_list: string[]; token_bound_cidrs: string[] }> }).codes).toContainEqual(expect.objectContaining({ cidr_list: ['10.77.0.250/32'], token_bound_cidrs: ['10.77.0.250/32'] }));
+    expect((JSON.parse(boundList.stdout) as { codes: Array<{ cidr_list: string[]; token_bound_cidrs: string[] }> }).codes).toContainEqual(expect.objectContaining({ cidr_list: ['10.78.0.250/32'], token_bound_cidrs: ['10.78.0.250/32'] }));
     r = await host.edgectl(['rke2', 'agent', '--join-code-file', place(host, boundFile, 'b.joincode'), ...common()], { vault: false });
     expect(r.code, r.stderr).toBe(9);
     expect(r.stderr).toMatch(/bound to another address/);
@@ -319,7 +320,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 120_000);
 
   it('an expired code: exit 9 saying used or expired, host unchanged', async () => {
-    const host = await lab.host('jcagt5', '10.77.0.166');
+    const host = await lab.host('jcagt5', '10.78.0.166');
     const genuine = parseJoinCode(new Secret(readFileSync(await oneCode(), 'utf8')));
     // a genuine secret-id wrap that lives one second
     const res = await fetch(`${lab.bao.addr}/v1/auth/approle/role/edgectl-${clusterId}-agent/secret-id`, { method: 'POST', headers: { 'X-Vault-Token': lab.bao.rootToken, 'X-Vault-Wrap-TTL': '1s' } });
@@ -336,7 +337,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 60_000);
 
   it('a run that fails after the login keeps the token in a 0600 session; the re-run with the same code continues and removes it', async () => {
-    const host = await lab.host('jcagt6', '10.77.0.168');
+    const host = await lab.host('jcagt6', '10.78.0.168');
     const inside = place(host, await oneCode());
     const first = await host.edgectl(['rke2', 'agent', '--join-code-file', inside, '--airgap-dir', '/nonexistent-airgap', '--wait-timeout', '60'], { vault: false });
     expect(first.code, first.stderr).not.toBe(0);
@@ -356,7 +357,7 @@ describe('rke2 agent --join-code-file', () => {
     const r0 = await mint(['--role', 'server', '--out', codes.path, '-o', 'json']);
     expect(r0.code, r0.stderr).toBe(0);
     const minted = (JSON.parse(r0.stdout) as { codes: Array<{ file: string; accessor: string }> }).codes[0];
-    const host = await lab.host('jcsrv2', '10.77.0.167');
+    const host = await lab.host('jcsrv2', '10.78.0.167');
     const inside = place(host, minted?.file ?? '', 'server.joincode');
     const r = await host.edgectl(['rke2', 'server', '--join-code-file', inside, ...common()], { vault: false });
     expect(r.code, r.stderr).toBe(0);
@@ -367,7 +368,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 120_000);
 
   it('--dry-run checks the code without using it up; the host is unchanged', async () => {
-    const host = await lab.host('jcagt8', '10.77.0.171');
+    const host = await lab.host('jcagt8', '10.78.0.171');
     const file = await oneCode();
     const inside = place(host, file, 'dry.joincode');
     const before = hostSnapshot(host);
@@ -380,7 +381,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 60_000);
 
   it('--join-code-file - reads the code from stdin', async () => {
-    const host = await lab.host('jcagt7', '10.77.0.169');
+    const host = await lab.host('jcagt7', '10.78.0.169');
     const r0 = await mint(['--role', 'agent', '--out', '-']);
     expect(r0.code, r0.stderr).toBe(0);
     const r = await host.edgectl(['rke2', 'agent', '--join-code-file', '-', ...common()], { vault: false, input: r0.stdout });
@@ -390,7 +391,7 @@ describe('rke2 agent --join-code-file', () => {
   }, 120_000);
 
   it('combining a code with Vault credentials is a usage error (exit 2)', async () => {
-    const host = await lab.host('jcagt4', '10.77.0.165');
+    const host = await lab.host('jcagt4', '10.78.0.165');
     const r = await host.edgectl(['rke2', 'agent', '--join-code-file', '/etc/edgectl/none.joincode']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('VAULT_TOKEN');
