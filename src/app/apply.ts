@@ -6,6 +6,9 @@
  *   put-edgectl         this edgectl on every host that lacks exactly it
  *   join-hosts          the first server bootstraps a new cluster; the other
  *                       servers join one at a time; agents join in a pool
+ *   upgrade-nodes       a rolling upgrade when rke2.version differs from what a
+ *                       joined host runs: servers one at a time, then agents,
+ *                       each cordoned, drained, upgraded and uncordoned
  *
  * Every host joins by pulling from Vault with a join code minted for it alone
  * and sent on the SSH channel's stdin: no RKE2 token and no long-lived Vault
@@ -27,6 +30,7 @@ import { mintJoinCodes } from './join-code-mint.js';
 import { type PhaseResult, runPhasesSettled } from './phase-runner.js';
 import { type CodeMinter, joinPhase } from './phases/join-hosts.js';
 import { putEdgectlPhase } from './phases/put-edgectl.js';
+import { Rollout, checkRollout } from './phases/upgrade-nodes.js';
 import { dryRunPlan, executePlan, type PlannedStep } from './plan.js';
 import { resolveApproleMount, setupSteps, type SetupItem } from './vault-setup.js';
 import { type VaultSession, openVault } from './vault-session.js';
@@ -44,6 +48,8 @@ export interface ApplyInput {
   /** the executable to copy; default this one (when it is the single executable) */
   edgectlBinary: string | undefined;
   vault: VaultFlags;
+  /** skip cordon and drain in a rolling upgrade (the file's options.drain.enabled otherwise) */
+  noDrain?: boolean;
 }
 
 /** TTL of the codes apply mints: from mint to unwrap is seconds, over an open SSH channel. */
@@ -162,6 +168,8 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
     });
     const bootstrap = existing === undefined;
     if (bootstrap && !fleet.some((h) => h.role === 'server')) throw new EdgectlError('precondition', `cluster ${cluster.id} is not in Vault and the file has no server to bootstrap it`);
+    // a rolling upgrade that would downgrade or break the skew rule is refused before any change
+    checkRollout(fleet, spec, cluster.id);
 
     // Vault: the cluster's policies and roles (what `vault setup --cluster-id` does), from this machine
     const items: SetupItem[] = [];
@@ -193,11 +201,13 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
     };
     const servers = fleet.filter((h) => h.role === 'server');
     const first = bootstrap ? servers[0] : undefined;
+    const rollout = new Rollout({ spec, clusterId: () => cluster.id, ctx, drain: spec.spec.options.drain.enabled && input.noDrain !== true });
     const phases = [
       putEdgectlPhase(self),
       joinPhase({ title: 'Bootstrap the first server', role: 'server', select: () => (first === undefined ? [] : [first]), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
       joinPhase({ title: 'Join the other servers, one at a time', role: 'server', select: (hs) => hs.filter((h) => h.role === 'server' && h !== first), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
       joinPhase({ title: 'Join the agents', role: 'agent', select: (hs) => hs.filter((h) => h.role === 'agent'), spec, clusterId: () => cluster.id, minter, ctx, tolerant: true }),
+      ...rollout.phases(),
     ];
     const outcome = await runPhasesSettled(ctx, fleet, phases, { concurrency, dryRun: input.dryRun });
     const rows = hostRows(spec, outcome.phases, failures, input.dryRun);
@@ -230,7 +240,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
       const changed = vaultChanges.length > 0 || rows.some((r) => r.changes.length > 0);
       if (!anyFailed) writeOut(ctx, changed ? `cluster ${cluster.id}: ${rows.filter((r) => r.changes.length > 0).length} host(s) changed` : `cluster ${cluster.id}: nothing to change (every host already as the file says)`);
     }
-    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.error !== undefined) throw rollout.explain(outcome.error);
     const firstFailure = failures[0];
     if (firstFailure !== undefined) throw firstFailure.error;
   } finally {

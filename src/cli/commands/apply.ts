@@ -16,14 +16,15 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
       .option('--accept-new-host-keys', 'record the keys of hosts seen for the first time in the known_hosts file (a changed key is always refused)', false)
       .option('--known-hosts <file>', 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)')
       .option('--ssh-timeout <seconds>', 'SSH connection timeout per host', positiveInt, 30)
-      .option('--edgectl-binary <file>', 'the edgectl executable to put on the hosts (default: this one, when it is the single executable)'),
+      .option('--edgectl-binary <file>', 'the edgectl executable to put on the hosts (default: this one, when it is the single executable)')
+      .option('--no-drain', 'in a rolling upgrade (a new rke2.version), do not cordon and drain each node before its upgrade'),
   )
     .addOption(outputOption())
     .addHelpText(
       'after',
       '\nThe operator credential (VAULT_TOKEN, or AppRole) needs the setup-admin and operator policies (README "vault setup"):\napply writes the cluster\'s policies and roles and mints one single-use join code per host.\nExamples:\n  edgectl init 10.0.0.10 10.0.0.11 10.0.0.12 > cluster.yaml\n  edgectl apply -f cluster.yaml --dry-run\n  edgectl apply -f cluster.yaml --accept-new-host-keys\n',
     )
-    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; output: OutputFormat }) => {
+    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; drain: boolean; output: OutputFormat }) => {
       registrar.select(
         'apply',
         {
@@ -35,6 +36,7 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
           knownHosts: opts.knownHosts,
           sshTimeoutMs: opts.sshTimeout * 1000,
           edgectlBinary: opts.edgectlBinary,
+          noDrain: !opts.drain,
           vault: vaultFlags(opts),
         },
         async (ctx, input) => (await import('../../app/apply.js')).runApply(ctx, input),
