@@ -145,10 +145,12 @@ export class Rollout {
     if (f === undefined) return err;
     const left = this.#targets.filter((n) => n !== f.host && !this.done.includes(n));
     const list = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
-    return new EdgectlError(f.error.kind, `rolling upgrade to ${this.target ?? ''} stopped at ${f.host}: ${f.error.message}; upgraded: ${list(this.done)}; failed: ${f.host}; left: ${list(left)}`, {
+    // the runner's error for that host when it is the one (it knows an interruption from a failure)
+    const cause = err.host === f.host ? err : f.error;
+    return new EdgectlError(cause.kind, `rolling upgrade to ${this.target ?? ''} stopped at ${f.host}: ${cause.message}; upgraded: ${list(this.done)}; failed: ${f.host}; left: ${list(left)}`, {
       host: f.host,
       hint: 'fix the cause, then run the same edgectl apply again: the nodes already upgraded are left as they are',
-      cause: f.error,
+      cause,
     });
   }
 
