@@ -5,7 +5,8 @@
  * /var/lib/rancher/rke2/bin/kubectl) logs cordon/drain/uncordon with the time of each call.
  *
  * Covers: a file that skips a minor release is refused before any change; the dry run lists
- * cordon, drain, upgrade, uncordon per node and changes nothing; the real run upgrades the
+ * cordon, drain, upgrade, uncordon per node and changes nothing (--no-drain: the upgrades alone);
+ * the real run upgrades the
  * servers one at a time, then the agents, every node cordoned, drained and uncordoned in that
  * order on another server; a re-apply changes nothing; a drain failure on one agent stops the
  * rollout with an error naming the nodes done, the one that failed and why, and those left.
@@ -193,6 +194,19 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
     expect(r.stdout).toContain('nothing to change');
     expect(r.stdout.split('\n').filter((l) => / unchanged /.test(l))).toHaveLength(4);
     expect(await kubectlCalls()).toEqual([]);
+    expect(await versions()).toEqual([B, B, B, B]);
+  }, 300_000);
+
+  it('au-no-drain: --no-drain plans the upgrades alone, no cordon, drain or uncordon', async () => {
+    const r = await apply(['-f', writeSpec(C), '--dry-run', '--no-drain', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as ApplyJson;
+    const nodes = plan.phases.filter((p) => p.title.startsWith('Upgrade the ')).flatMap((p) => p.hosts);
+    expect(nodes.map((h) => h.host)).toEqual(ALL);
+    for (const h of nodes) {
+      expect(h.changes.map((c) => c.split(' ')[0]), h.host).toEqual(['run']);
+      expect(h.actions[0]).toMatch(/^no drain/);
+    }
     expect(await versions()).toEqual([B, B, B, B]);
   }, 300_000);
 
