@@ -7,8 +7,9 @@
  * Covers: a file that skips a minor release is refused before any change; the dry run lists
  * cordon, drain, upgrade, uncordon per node and changes nothing (--no-drain: the upgrades alone);
  * the real run upgrades the servers one at a time, then the agents, every node cordoned,
- * drained and uncordoned in that order on another server; a re-apply changes nothing; a drain failure on one agent stops the
- * rollout with an error naming the nodes done, the one that failed and why, and those left.
+ * drained and uncordoned in that order on another server; a re-apply changes nothing; a drain
+ * failure on one agent stops the rollout with an error naming the nodes done, the one that
+ * failed and why, and those left.
  *
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
