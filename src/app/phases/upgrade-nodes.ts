@@ -11,14 +11,13 @@
  * failure into one error naming the nodes done, the one that failed and why,
  * and the ones left.
  */
-import type { ClusterSpec } from '../../core/cluster-spec.js';
+import { type ClusterSpec, installOptionsOf } from '../../core/cluster-spec.js';
 import { EdgectlError } from '../../core/errors.js';
-import { installOptionArgs, installOptionsFor, EMPTY_INSTALL_OPTIONS, type InstallOptions } from '../../core/install-options.js';
+import { EMPTY_INSTALL_OPTIONS, type InstallOptions, installOptionArgs, installOptionsFor } from '../../core/install-options.js';
 import type { RunContext } from '../../core/ports.js';
 import { compareVersionStrings } from '../../core/rke2-version.js';
 import { nodeNameProblem } from '../../core/validate-node.js';
 import { type SkewNode, clusterSkewProblems, skewBetween } from '../../core/version-skew.js';
-import { installOptionsOf } from '../../core/cluster-spec.js';
 import type { FleetHost } from '../fleet.js';
 import type { Phase } from '../phase-runner.js';
 import { joinedAlready, kindOfExit, remoteEnv } from './join-hosts.js';
