@@ -7,7 +7,8 @@
  *   join-hosts          the first server bootstraps a new cluster; the other
  *                       servers join one at a time; agents join in a pool
  *   upgrade-nodes       a rolling upgrade when rke2.version differs from what a
- *                       joined host runs: servers one at a time, then agents,
+ *                       joined host runs: servers one at a time (before the new
+ *                       servers join), then agents (before the new agents join),
  *                       each cordoned, drained, upgraded and uncordoned
  *
  * Every host joins by pulling from Vault with a join code minted for it alone
@@ -32,6 +33,7 @@ import { type CodeMinter, joinPhase } from './phases/join-hosts.js';
 import { putEdgectlPhase } from './phases/put-edgectl.js';
 import { Rollout, checkRollout } from './phases/upgrade-nodes.js';
 import { dryRunPlan, executePlan, type PlannedStep } from './plan.js';
+import { nodeApiPath } from './rke2-vault.js';
 import { resolveApproleMount, setupSteps, type SetupItem } from './vault-setup.js';
 import { type VaultSession, openVault } from './vault-session.js';
 
@@ -201,13 +203,22 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
     };
     const servers = fleet.filter((h) => h.role === 'server');
     const first = bootstrap ? servers[0] : undefined;
-    const rollout = new Rollout({ spec, clusterId: () => cluster.id, ctx, drain: spec.spec.options.drain.enabled && input.noDrain !== true });
+    const recorder = {
+      describe: (node: string) => `record rke2_version in ${nodeApiPath(session, cluster.id, node)}`,
+      record: async (node: string, version: string) => {
+        await session.registry.patchNode(cluster.id, node, { rke2_version: version });
+      },
+    };
+    const rollout = new Rollout({ spec, clusterId: () => cluster.id, ctx, drain: spec.spec.options.drain.enabled && input.noDrain !== true, recorder });
+    // a rolling upgrade goes before the joins of its role: new nodes join at the new version, never newer than the servers
+    const [upgradeServers, upgradeAgents] = rollout.phases();
     const phases = [
       putEdgectlPhase(self),
       joinPhase({ title: 'Bootstrap the first server', role: 'server', select: () => (first === undefined ? [] : [first]), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
+      ...(upgradeServers === undefined ? [] : [upgradeServers]),
       joinPhase({ title: 'Join the other servers, one at a time', role: 'server', select: (hs) => hs.filter((h) => h.role === 'server' && h !== first), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
+      ...(upgradeAgents === undefined ? [] : [upgradeAgents]),
       joinPhase({ title: 'Join the agents', role: 'agent', select: (hs) => hs.filter((h) => h.role === 'agent'), spec, clusterId: () => cluster.id, minter, ctx, tolerant: true }),
-      ...rollout.phases(),
     ];
     const outcome = await runPhasesSettled(ctx, fleet, phases, { concurrency, dryRun: input.dryRun });
     const rows = hostRows(spec, outcome.phases, failures, input.dryRun);

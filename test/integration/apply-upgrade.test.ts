@@ -9,7 +9,8 @@
  * the real run upgrades the servers one at a time, then the agents, every node cordoned,
  * drained and uncordoned in that order on another server; a re-apply changes nothing; a drain
  * failure on one agent stops the rollout with an error naming the nodes done, the one that
- * failed and why, and those left.
+ * failed and why, and those left; the same file again, with a new agent, finishes the rollout
+ * and the new agent joins at the new version once the agents are upgraded.
  *
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
@@ -33,6 +34,8 @@ const SKIP = 'v1.32.0+rke2r1';
 const SERVERS = ['au-srv1', 'au-srv2'];
 const AGENTS = ['au-agt1', 'au-agt2'];
 const ALL = [...SERVERS, ...AGENTS];
+/** joins in the last test, together with a rollout */
+const LATE = 'au-agt3';
 const ip = (i: number): string => `10.78.0.${181 + i}`;
 const KUBECTL_LOG = '/var/log/edgectl-sim/kubectl.log';
 
@@ -55,8 +58,9 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
   let bao: OpenBao;
   let work: string;
   let hosts: ContainerHost[] = [];
+  let late: ContainerHost | undefined;
 
-  const spec = (version: string): string => {
+  const spec = (version: string, names: readonly string[] = ALL): string => {
     const lines = [
       'apiVersion: edgectl.io/v1alpha1',
       'kind: Cluster',
@@ -70,14 +74,14 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
       '  options: { concurrency: 2, drain: { timeout: 90s } }',
       '  hosts:',
     ];
-    for (const [i, name] of ALL.entries()) {
+    for (const [i, name] of names.entries()) {
       lines.push(`    - role: ${SERVERS.includes(name) ? 'server' : 'agent'}`, `      ssh: { address: "${ip(i)}", user: root, keyPath: "${KEY}" }`, `      nodeName: ${name}`);
     }
     return `${lines.join('\n')}\n`;
   };
-  const writeSpec = (version: string): string => {
-    const path = join(work, `cluster-${version}.yaml`);
-    writeFileSync(path, spec(version));
+  const writeSpec = (version: string, names: readonly string[] = ALL): string => {
+    const path = join(work, `cluster-${version}-${names.length}.yaml`);
+    writeFileSync(path, spec(version, names));
     return path;
   };
   const apply = (args: string[]) => exec(SEA, ['apply', ...args], { env: { PATH: '/usr/bin:/bin', HOME: work, VAULT_TOKEN: bao.rootToken, RKE2_SH_POLL_INTERVAL: '0.2' } });
@@ -110,12 +114,13 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
     bao = await startOpenBao({ host: LAB_GATEWAY });
     await enableKv(bao, 'kv', 2);
     hosts = await Promise.all(ALL.map((n, i) => upContainerHost(n, { ip: ip(i), binds: [`${releases}:/opt/releases`] })));
+    late = await upContainerHost(LATE, { ip: ip(ALL.length), binds: [`${releases}:/opt/releases`] });
     const first = await apply(['-f', writeSpec(A), '--accept-new-host-keys']);
     if (first.code !== 0) throw new Error(`apply at ${A} failed (${first.code}): ${first.stderr}`);
   }, 900_000);
 
   afterAll(async () => {
-    await Promise.all(hosts.map((h) => h.down()));
+    await Promise.all([...hosts, ...(late === undefined ? [] : [late])].map((h) => h.down()));
     await bao?.stop();
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   }, 300_000);
@@ -144,7 +149,7 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
     expect(servers?.hosts.map((h) => h.host)).toEqual(SERVERS);
     expect(agents?.hosts.map((h) => h.host)).toEqual(AGENTS);
     for (const h of [...(servers?.hosts ?? []), ...(agents?.hosts ?? [])]) {
-      expect(h.changes.map((c) => c.split(' ')[0]), h.host).toEqual(['cordon', 'drain', 'run', 'uncordon']);
+      expect(h.changes.map((c) => c.split(' ')[0]), h.host).toEqual(['cordon', 'drain', 'run', 'record', 'uncordon']);
       expect(h.changes[1]).toContain('--timeout=90s');
       expect(h.changes[2]).toContain(`/usr/local/bin/edgectl rke2 upgrade --version ${B} --airgap-dir /opt/releases/${B}`);
     }
@@ -185,6 +190,9 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
       const unit = SERVERS.includes(h.name) ? 'rke2-server' : 'rke2-agent';
       expect((await h.exec('systemctl', ['is-active', unit])).stdout, h.name).toBe('active\n');
     }
+    // the new versions are in the node entries, which later joins and rke2 upgrade check against
+    const clusterId = ((await hosts[0]?.read('/etc/edgectl/cluster-id')) ?? '').trim();
+    for (const n of ALL) expect((await bao.api('GET', `kv/data/rke2/${clusterId}/nodes/${n}`)).json.data.data.rke2_version, n).toBe(B);
   }, 600_000);
 
   it('au-reapply: the same file again changes nothing and says so', async () => {
@@ -204,7 +212,7 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
     const nodes = plan.phases.filter((p) => p.title.startsWith('Upgrade the ')).flatMap((p) => p.hosts);
     expect(nodes.map((h) => h.host)).toEqual(ALL);
     for (const h of nodes) {
-      expect(h.changes.map((c) => c.split(' ')[0]), h.host).toEqual(['run']);
+      expect(h.changes.map((c) => c.split(' ')[0]), h.host).toEqual(['run', 'record']);
       expect(h.actions[0]).toMatch(/^no drain/);
     }
     expect(await versions()).toEqual([B, B, B, B]);
@@ -230,5 +238,20 @@ describe('edgectl apply: rolling upgrade with drain on four container hosts', ()
     } finally {
       await srv1.exec('rm', ['-f', '/etc/edgectl-sim/kubectl.env']);
     }
+  }, 600_000);
+
+  it('au-converge: the same file again, with a new agent, finishes the rollout; the new agent joins at the new version after the agents', async () => {
+    await clearKubectlLogs();
+    const r = await apply(['-f', writeSpec(C, [...ALL, LATE]), '--accept-new-host-keys', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as ApplyJson;
+    expect(out.hosts.map((h) => [h.host, h.result])).toEqual([...SERVERS.map((n) => [n, 'unchanged']), ...AGENTS.map((n) => [n, 'done']), [LATE, 'done']]);
+    const titles = out.phases.filter((p) => p.hosts.some((h) => h.changes.length > 0)).map((p) => p.title);
+    expect(titles.slice(-2)).toEqual([`Upgrade the agents to ${C}`, 'Join the agents']);
+    expect(await versions()).toEqual([C, C, C, C]);
+    expect((await late?.exec('sh', ['-c', '/usr/local/bin/rke2 --version | sed -n 1p']))?.stdout).toContain(C);
+    const calls = await kubectlCalls();
+    expect(calls).toHaveLength(6);
+    for (const a of AGENTS) expect(calls.filter((c) => c.node === a).map((c) => c.verb), a).toEqual(['cordon', 'drain', 'uncordon']);
   }, 600_000);
 });

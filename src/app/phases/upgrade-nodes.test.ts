@@ -113,6 +113,42 @@ describe('rolling upgrade phases', () => {
     expect(log.some((l) => l.includes('a2'))).toBe(false);
   });
 
+  it('records each new version through the recorder after the upgrade, before the uncordon; a refusal is a warning', async () => {
+    const spec = specOf(B, FOUR);
+    const log: string[] = [];
+    const hosts = FOUR.map((_, i) => host(spec, i, A, log));
+    const { ctx, err } = testContext();
+    const recorder = {
+      describe: (node: string) => `record rke2_version of ${node}`,
+      record: async (node: string, version: string) => {
+        log.push(`vault: ${node} ${version}`);
+        if (node === 'a1') throw new Error('permission denied');
+      },
+    };
+    const rollout = new Rollout({ spec, clusterId: () => ID, ctx, drain: true, recorder });
+    const out = await runPhasesSettled(ctx, hosts, rollout.phases(), { concurrency: 1, dryRun: false });
+    expect(out.error).toBeUndefined();
+    const at = log.indexOf(`vault: s1 ${B}`);
+    expect(log[at - 1]).toContain('s1: /usr/local/bin/edgectl rke2 upgrade');
+    expect(log[at + 1]).toContain('uncordon s1');
+    expect(log.filter((l) => l.startsWith('vault: '))).toEqual(['s1', 's2', 'a1', 'a2'].map((n) => `vault: ${n} ${B}`));
+    expect(err.text).toContain(`a1: RKE2 ${B} not recorded in its Vault node entry (permission denied)`);
+    expect(rollout.done).toEqual(['s1', 's2', 'a1', 'a2']);
+  });
+
+  it('drains with a server already in the cluster, not one this apply is about to join', async () => {
+    const names: Array<[string, 'server' | 'agent']> = [['new', 'server'], ['s1', 'server'], ['a1', 'agent']];
+    const spec = specOf(B, names);
+    const log: string[] = [];
+    const hosts = names.map((_, i) => host(spec, i, A, log));
+    Object.assign(hosts[0]?.facts ?? {}, { clusterId: undefined, rke2ServerActive: false, rke2Version: undefined });
+    const { ctx } = testContext();
+    const out = await runPhasesSettled(ctx, hosts, new Rollout({ spec, clusterId: () => ID, ctx, drain: true }).phases(), { concurrency: 1, dryRun: false });
+    expect(out.error).toBeUndefined();
+    expect(log.some((l) => l.startsWith('new: '))).toBe(false);
+    expect(log.filter((l) => l.includes('cordon a1'))[0]).toMatch(/^s1: /);
+  });
+
   it('nothing to do when every node runs the file version', () => {
     const spec = specOf(A, FOUR);
     const hosts = FOUR.map((_, i) => host(spec, i, A, []));

@@ -109,6 +109,12 @@ export interface RolloutOptions {
   drain: boolean;
   /** agents upgraded at once (options.concurrency) */
   concurrency?: number;
+  /**
+   * records a node's new version in its Vault node entry, from this machine (the hosts hold no
+   * Vault credential): joins and `rke2 upgrade` check versions against those entries. Best
+   * effort: a refusal (the operator policy has no write on node entries) is a warning.
+   */
+  recorder?: { describe(node: string): string; record(node: string, version: string): Promise<void> };
 }
 
 /** The state of one rolling upgrade: what is done, what failed, what is left. */
@@ -127,7 +133,8 @@ export class Rollout {
   phases(): Phase<FleetHost>[] {
     const pick = (role: 'server' | 'agent') => (hosts: readonly FleetHost[]): readonly FleetHost[] => {
       const id = this.o.clusterId();
-      this.#servers = hosts.filter((h) => h.role === 'server');
+      // kubectl runs on servers that are in the cluster already (not ones this apply joins)
+      this.#servers = hosts.filter((h) => h.role === 'server' && joinedAlready(h, id));
       const chosen = hosts.filter((h) => h.role === role && needsUpgrade(h, this.target, id));
       for (const h of chosen) if (!this.#targets.includes(h.name)) this.#targets.push(h.name);
       return chosen;
@@ -158,7 +165,7 @@ export class Rollout {
     if (problem !== undefined) throw new EdgectlError('precondition', `its node name ${JSON.stringify(nodeNameOf(host))} cannot be drained: ${problem}`, { hint: 'set nodeName for this host in the cluster file' });
   }
 
-  /** The server whose kubectl drains `node`: the first one that is not the node itself (a lone server drains itself). */
+  /** The server whose kubectl drains `node`: the first joined one that is not the node itself (a lone server drains itself). */
   #kubectlHost(host: FleetHost): FleetHost {
     const via = this.#servers.find((s) => s !== host) ?? this.#servers[0];
     if (via === undefined) throw new EdgectlError('precondition', 'the cluster file has no server to run kubectl on');
@@ -208,6 +215,14 @@ export class Rollout {
         if (now !== target) throw new EdgectlError('hostStep', `edgectl rke2 upgrade ended, but the host runs RKE2 ${now ?? 'unknown'}, not ${target}`);
         host.facts.rke2Version = now;
       });
+      const recorder = this.o.recorder;
+      if (recorder !== undefined) {
+        await gate.change(recorder.describe(node), async () => {
+          await recorder.record(node, target).catch((e: unknown) => {
+            this.o.ctx.ui.warn(`${node}: RKE2 ${target} not recorded in its Vault node entry (${e instanceof Error ? e.message : String(e)}); joins and rke2 upgrade compare against the old version until it is`);
+          });
+        });
+      }
       if (via !== undefined) await gate.change(`uncordon node ${node}${on}`, () => this.#kubectl(via, ['uncordon', node]));
     } catch (err) {
       if (!gate.dryRun) this.failed ??= { host: host.name, error: err instanceof EdgectlError ? err : new EdgectlError('hostStep', err instanceof Error ? err.message : String(err)) };
