@@ -6,6 +6,10 @@
  *   put-edgectl         this edgectl on every host that lacks exactly it
  *   join-hosts          the first server bootstraps a new cluster; the other
  *                       servers join one at a time; agents join in a pool
+ *   upgrade-nodes       a rolling upgrade when rke2.version differs from what a
+ *                       joined host runs: servers one at a time (before the new
+ *                       servers join), then agents (before the new agents join),
+ *                       each cordoned, drained, upgraded and uncordoned
  *
  * Every host joins by pulling from Vault with a join code minted for it alone
  * and sent on the SSH channel's stdin: no RKE2 token and no long-lived Vault
@@ -28,7 +32,9 @@ import { mintJoinCodes } from './join-code-mint.js';
 import { type PhaseResult, runPhasesSettled } from './phase-runner.js';
 import { type CodeMinter, joinPhase } from './phases/join-hosts.js';
 import { putEdgectlPhase } from './phases/put-edgectl.js';
+import { Rollout, checkRollout } from './phases/upgrade-nodes.js';
 import { dryRunPlan, executePlan, type PlannedStep } from './plan.js';
+import { nodeApiPath } from './rke2-vault.js';
 import { resolveApproleMount, setupSteps, type SetupItem } from './vault-setup.js';
 import { type VaultSession, openVault } from './vault-session.js';
 
@@ -47,6 +53,8 @@ export interface ApplyInput {
   vault: VaultFlags;
   /** the hosts from an Ansible inventory instead of spec.hosts */
   inventory?: InventoryInput;
+  /** skip cordon and drain in a rolling upgrade (the file's options.drain.enabled otherwise) */
+  noDrain?: boolean;
 }
 
 /** TTL of the codes apply mints: from mint to unwrap is seconds, over an open SSH channel. */
@@ -192,6 +200,8 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
     });
     const bootstrap = existing === undefined;
     if (bootstrap && !fleet.some((h) => h.role === 'server')) throw new EdgectlError('precondition', `cluster ${cluster.id} is not in Vault and the file has no server to bootstrap it`);
+    // a rolling upgrade that would downgrade or break the skew rule is refused before any change
+    checkRollout(fleet, spec, cluster.id);
 
     // Vault: the cluster's policies and roles (what `vault setup --cluster-id` does), from this machine
     const items: SetupItem[] = [];
@@ -223,10 +233,21 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
     };
     const servers = fleet.filter((h) => h.role === 'server');
     const first = bootstrap ? servers[0] : undefined;
+    const recorder = {
+      describe: (node: string) => `record rke2_version in ${nodeApiPath(session, cluster.id, node)}`,
+      record: async (node: string, version: string) => {
+        await session.registry.patchNode(cluster.id, node, { rke2_version: version });
+      },
+    };
+    const rollout = new Rollout({ spec, clusterId: () => cluster.id, ctx, drain: spec.spec.options.drain.enabled && input.noDrain !== true, recorder });
+    // a rolling upgrade goes before the joins of its role: new nodes join at the new version, never newer than the servers
+    const [upgradeServers, upgradeAgents] = rollout.phases();
     const phases = [
       putEdgectlPhase(self),
       joinPhase({ title: 'Bootstrap the first server', role: 'server', select: () => (first === undefined ? [] : [first]), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
+      ...(upgradeServers === undefined ? [] : [upgradeServers]),
       joinPhase({ title: 'Join the other servers, one at a time', role: 'server', select: (hs) => hs.filter((h) => h.role === 'server' && h !== first), spec, clusterId: () => cluster.id, minter, ctx, concurrency: 1 }),
+      ...(upgradeAgents === undefined ? [] : [upgradeAgents]),
       joinPhase({ title: 'Join the agents', role: 'agent', select: (hs) => hs.filter((h) => h.role === 'agent'), spec, clusterId: () => cluster.id, minter, ctx, tolerant: true }),
     ];
     const outcome = await runPhasesSettled(ctx, fleet, phases, { concurrency, dryRun: input.dryRun });
@@ -261,7 +282,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
       const changed = vaultChanges.length > 0 || rows.some((r) => r.changes.length > 0);
       if (!anyFailed) writeOut(ctx, changed ? `cluster ${cluster.id}: ${rows.filter((r) => r.changes.length > 0).length} host(s) changed` : `cluster ${cluster.id}: nothing to change (every host already as the file says)`);
     }
-    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.error !== undefined) throw rollout.explain(outcome.error);
     const firstFailure = failures[0];
     if (firstFailure !== undefined) throw firstFailure.error;
   } finally {

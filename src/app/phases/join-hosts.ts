@@ -30,7 +30,7 @@ const REMOTE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /** tunables of the host script passed on from this machine's environment (never secrets) */
 const PASSED_ON = ['RKE2_SH_POLL_INTERVAL'] as const;
 
-function remoteEnv(ctx: RunContext): Record<string, string> {
+export function remoteEnv(ctx: RunContext): Record<string, string> {
   const env: Record<string, string> = { ...REMOTE_ENV };
   for (const k of PASSED_ON) {
     const v = ctx.env[k];
@@ -54,7 +54,7 @@ export function joinedAlready(host: FleetHost, clusterId: string): boolean {
   return host.facts.clusterId === clusterId && active;
 }
 
-function kindOfExit(code: number): ErrorKind {
+export function kindOfExit(code: number): ErrorKind {
   const found = (Object.entries(EXIT_CODES) as Array<[keyof typeof EXIT_CODES, number]>).find(([k, v]) => v === code && k !== 'ok');
   return found === undefined ? 'hostStep' : (found[0] as ErrorKind);
 }

@@ -19,14 +19,15 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
       .option('--edgectl-binary <file>', 'the edgectl executable to put on the hosts (default: this one, when it is the single executable)')
       .option('--inventory <file>', 'take the hosts from an Ansible YAML inventory instead of spec.hosts (groups mapped to roles)')
       .option('--server-group <name>', 'inventory group whose hosts are servers (repeatable; default servers, server, rke2_servers, masters, control_plane)', collect)
-      .option('--agent-group <name>', 'inventory group whose hosts are agents (repeatable; default agents, agent, rke2_agents, workers, nodes)', collect),
+      .option('--agent-group <name>', 'inventory group whose hosts are agents (repeatable; default agents, agent, rke2_agents, workers, nodes)', collect)
+      .option('--no-drain', 'in a rolling upgrade (a new rke2.version), do not cordon and drain each node before its upgrade'),
   )
     .addOption(outputOption())
     .addHelpText(
       'after',
       '\nThe operator credential (VAULT_TOKEN, or AppRole) needs the setup-admin and operator policies (README "vault setup"):\napply writes the cluster\'s policies and roles and mints one single-use join code per host.\nExamples:\n  edgectl init 10.0.0.10 10.0.0.11 10.0.0.12 > cluster.yaml\n  edgectl apply -f cluster.yaml --dry-run\n  edgectl apply -f cluster.yaml --accept-new-host-keys\n',
     )
-    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; inventory?: string; serverGroup?: string[]; agentGroup?: string[]; output: OutputFormat }) => {
+    .action((opts: VaultFlags & { file: string; dryRun: boolean; concurrency?: number; acceptNewHostKeys: boolean; knownHosts?: string; sshTimeout: number; edgectlBinary?: string; inventory?: string; serverGroup?: string[]; agentGroup?: string[]; drain: boolean; output: OutputFormat }) => {
       registrar.select(
         'apply',
         {
@@ -38,6 +39,7 @@ export function registerApplyCommand(program: Command, registrar: Registrar): vo
           knownHosts: opts.knownHosts,
           sshTimeoutMs: opts.sshTimeout * 1000,
           edgectlBinary: opts.edgectlBinary,
+          noDrain: !opts.drain,
           vault: vaultFlags(opts),
           ...(opts.inventory === undefined ? {} : { inventory: { file: opts.inventory, serverGroups: opts.serverGroup ?? [], agentGroups: opts.agentGroup ?? [] } }),
         },

@@ -6,7 +6,8 @@
 # Writes, in the layout of RKE2's official air-gap artifacts:
 #   OUTDIR/rke2.linux-ARCH.tar.gz   bin/rke2 (fake, reports VERSION), bin/rke2-killall.sh,
 #                                   bin/rke2-uninstall.sh, lib/systemd/system/rke2-server.service,
-#                                   lib/systemd/system/rke2-agent.service, share/rke2/...
+#                                   lib/systemd/system/rke2-agent.service, share/rke2/... (with
+#                                   share/rke2/runtime/bin/kubectl, the fake kubectl from bin/)
 #   OUTDIR/sha256sum-ARCH.txt       "<sha256>  rke2.linux-ARCH.tar.gz"
 #   OUTDIR/install.sh               copy of the fake installer (./install.sh), the way air-gap
 #                                   instructions put install.sh next to the artifacts
@@ -44,6 +45,10 @@ trap 'rm -rf "$stage"' EXIT
 cp -R "$here/release/." "$stage/"
 sed "s/@VERSION@/$version/" "$here/release/bin/rke2" >"$stage/bin/rke2"
 chmod 755 "$stage"/bin/* "$stage/share/rke2/fake-supervisor.py"
+# kubectl is not in RKE2's tarball: RKE2 unpacks it from its runtime image into
+# /var/lib/rancher/rke2/bin/ when it starts; the fake rke2 copies it from share/rke2/runtime/bin/
+mkdir -p "$stage/share/rke2/runtime/bin"
+mv "$stage/bin/kubectl" "$stage/share/rke2/runtime/bin/kubectl"
 chmod 644 "$stage"/lib/systemd/system/*.service
 
 mkdir -p "$outdir"
