@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 // has no dynamic-import callback, so any import() left in the bundle fails there (tools/bundle.mjs rejects them)
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { writeSecretLine } from './adapters/secret-output.js';
+import { promptSecret } from './adapters/secret-prompt.js';
 import { createSignalHandler } from './adapters/shutdown.js';
 import { createThisHost } from './adapters/host/this-host.js';
 import { createVaultConnector } from './adapters/vault/connector.js';
@@ -82,6 +83,7 @@ const ctx: Context = {
   clock,
   homeDir: homedir(),
   writeSecretLine: (secret, newline) => writeSecretLine(stdout(), secret, newline),
+  promptSecret: (question) => promptSecret(process.stdin, process.stderr, question),
   get signal() {
     return abortController().signal;
   },

@@ -27,7 +27,7 @@ import { isIP } from '../core/ip.js';
 import type { JoinRole } from '../core/join-code.js';
 import { renderTable } from '../core/table.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type FleetHost, type HostFailure, closeFleet, connectFleet } from './fleet.js';
+import { type FleetHost, type HostFailure, closeFleet, connectFleet, type SudoFlags } from './fleet.js';
 import { mintJoinCodes } from './join-code-mint.js';
 import { type PhaseResult, runPhasesSettled } from './phase-runner.js';
 import { type CodeMinter, joinPhase } from './phases/join-hosts.js';
@@ -48,6 +48,8 @@ export interface ApplyInput {
   /** default ~/.ssh/known_hosts */
   knownHosts: string | undefined;
   sshTimeoutMs: number;
+  /** how sudo on the hosts gets a password (default: it must not ask) */
+  sudo?: SudoFlags;
   /** the executable to copy; default this one (when it is the single executable) */
   edgectlBinary: string | undefined;
   vault: VaultFlags;
@@ -177,6 +179,7 @@ export async function runApply(ctx: Context, input: ApplyInput): Promise<void> {
 
     const connected = await connectFleet(ctx, ctx.ssh, spec, {
       knownHostsPath: input.knownHosts ?? `${ctx.homeDir}/.ssh/known_hosts`,
+      ...(input.sudo === undefined ? {} : { sudo: input.sudo }),
       acceptNewHostKeys: input.acceptNewHostKeys,
       timeoutMs: input.sshTimeoutMs,
       concurrency: Math.max(concurrency, 8),

@@ -29,6 +29,8 @@ export interface Context extends RunContext {
    * followed by a newline always, or only when it does not end with one.
    */
   writeSecretLine(secret: Secret, newline: 'always' | 'if-missing'): void;
+  /** ask for a secret on the terminal (the prompt on stderr, the answer not echoed) */
+  promptSecret(question: string): Promise<Secret>;
 }
 
 /** Write one line of data to stdout. */

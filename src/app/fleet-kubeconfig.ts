@@ -14,7 +14,7 @@ import { apiServerUrl, parseServerAddress } from '../core/kubeconfig.js';
 import type { Secret } from '../core/secret.js';
 import { openSpecVault, readClusterFile } from './apply.js';
 import { type Context, writeOut } from './context.js';
-import { closeFleet, connectFleet } from './fleet.js';
+import { closeFleet, connectFleet, type SudoFlags } from './fleet.js';
 import { verifyVaultAccess } from './rke2-vault.js';
 
 export interface FleetKubeconfigInput {
@@ -26,6 +26,8 @@ export interface FleetKubeconfigInput {
   acceptNewHostKeys: boolean;
   knownHosts: string | undefined;
   sshTimeoutMs: number;
+  /** how sudo on the hosts gets a password (default: it must not ask) */
+  sudo?: SudoFlags;
   vault: VaultFlags;
 }
 
@@ -82,6 +84,7 @@ async function fromFirstServer(ctx: Context, input: FleetKubeconfigInput, spec: 
   if (servers.length === 0) throw usageError(`${input.file} has no server, and ${fileId === undefined ? 'names no cluster ID' : `no admin kubeconfig of ${fileId} is published in Vault`}`);
   const connected = await connectFleet(ctx, ctx.ssh, { ...spec, spec: { ...spec.spec, hosts: servers } }, {
     knownHostsPath: input.knownHosts ?? `${ctx.homeDir}/.ssh/known_hosts`,
+    ...(input.sudo === undefined ? {} : { sudo: input.sudo }),
     acceptNewHostKeys: input.acceptNewHostKeys,
     timeoutMs: input.sshTimeoutMs,
     concurrency: 8,

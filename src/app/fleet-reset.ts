@@ -17,7 +17,7 @@ import { EdgectlError, usageError, withHost } from '../core/errors.js';
 import { renderTable } from '../core/table.js';
 import { openSpecVault, readClusterFile } from './apply.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { type FleetHost, type HostFailure, closeFleet, connectFleet, hostLabel } from './fleet.js';
+import { type FleetHost, type HostFailure, closeFleet, connectFleet, hostLabel, type SudoFlags } from './fleet.js';
 import { type PhaseResult, runPhasesSettled } from './phase-runner.js';
 import { deregisterPhase, nodeEntryOf } from './phases/deregister-fleet-node.js';
 import { uninstallPhase } from './phases/uninstall-host.js';
@@ -35,6 +35,8 @@ export interface ResetInput {
   acceptNewHostKeys: boolean;
   knownHosts: string | undefined;
   sshTimeoutMs: number;
+  /** how sudo on the hosts gets a password (default: it must not ask) */
+  sudo?: SudoFlags;
   vault: VaultFlags;
 }
 
@@ -66,6 +68,7 @@ export async function runReset(ctx: Context, input: ResetInput): Promise<void> {
     if (session !== undefined) await verifyVaultAccess(session);
     const connected = await connectFleet(ctx, ctx.ssh, spec, {
       knownHostsPath: input.knownHosts ?? `${ctx.homeDir}/.ssh/known_hosts`,
+      ...(input.sudo === undefined ? {} : { sudo: input.sudo }),
       acceptNewHostKeys: input.acceptNewHostKeys,
       timeoutMs: input.sshTimeoutMs,
       concurrency: Math.max(spec.spec.options.concurrency, 8),

@@ -10,7 +10,7 @@ import { EdgectlError } from '../core/errors.js';
 import { renderTable } from '../core/table.js';
 import { openSpecVault, readClusterFile } from './apply.js';
 import { type Context, writeJson, writeOut } from './context.js';
-import { closeFleet, connectFleet, hostLabel } from './fleet.js';
+import { closeFleet, connectFleet, hostLabel, type SudoFlags } from './fleet.js';
 
 export interface FleetStatusInput {
   file: string;
@@ -18,6 +18,8 @@ export interface FleetStatusInput {
   acceptNewHostKeys: boolean;
   knownHosts: string | undefined;
   sshTimeoutMs: number;
+  /** how sudo on the hosts gets a password (default: it must not ask) */
+  sudo?: SudoFlags;
   vault: VaultFlags;
 }
 
@@ -26,6 +28,7 @@ export async function runFleetStatus(ctx: Context, input: FleetStatusInput): Pro
   const session = await openSpecVault(ctx, spec, input.vault);
   const connected = await connectFleet(ctx, ctx.ssh, spec, {
     knownHostsPath: input.knownHosts ?? `${ctx.homeDir}/.ssh/known_hosts`,
+    ...(input.sudo === undefined ? {} : { sudo: input.sudo }),
     acceptNewHostKeys: input.acceptNewHostKeys,
     timeoutMs: input.sshTimeoutMs,
     concurrency: 16,

@@ -5,7 +5,8 @@
  */
 import { mapBounded } from '../core/concurrency.js';
 import type { ClusterSpec, SpecHost } from '../core/cluster-spec.js';
-import { EdgectlError, withHost } from '../core/errors.js';
+import { EdgectlError, usageError, withHost } from '../core/errors.js';
+import { Secret } from '../core/secret.js';
 import { FACTS_PROGRAM, type HostFacts, factProblems, parseFacts } from '../core/host-facts.js';
 import type { HostConnector, RemoteHost, SshConnectOptions } from '../core/ports.js';
 import type { Context } from './context.js';
@@ -17,6 +18,27 @@ export interface FleetHost extends RemoteHost {
   readonly index: number;
   readonly role: 'server' | 'agent';
   facts: HostFacts;
+}
+
+/** How sudo on the hosts gets its password: never (sudo -n, the default), from a 0600 file, or asked once on the terminal. */
+export interface SudoFlags {
+  passwordFile?: string;
+  ask?: boolean;
+}
+
+/** The sudo password, when the flags ask for one and some host of the file uses sudo. */
+async function sudoPasswordOf(ctx: Context, spec: ClusterSpec, flags: SudoFlags | undefined): Promise<Secret | undefined> {
+  if (flags === undefined || (flags.passwordFile === undefined && flags.ask !== true)) return undefined;
+  if (flags.passwordFile !== undefined && flags.ask === true) throw usageError('--sudo-password-file and --ask-sudo-password: give one');
+  if (!spec.spec.hosts.some((h) => h.sudo)) return undefined;
+  if (flags.passwordFile !== undefined) {
+    const content = await ctx.host.readSecretFile(flags.passwordFile, { what: 'sudo password file', modes: [0o600, 0o400], maxBytes: 4096 });
+    const text = content.text.replace(/\r?\n$/, '');
+    if (text === '' || text.includes('\n')) throw usageError(`${flags.passwordFile}: expected the sudo password on one line`);
+    return new Secret(text);
+  }
+  if (!ctx.stdinIsTTY) throw usageError('--ask-sudo-password needs a terminal; use --sudo-password-file FILE (0600) otherwise');
+  return ctx.promptSecret('sudo password for the hosts with sudo: true: ');
 }
 
 /** A host that could not take part, and why. */
@@ -41,8 +63,10 @@ export async function connectFleet(
   ctx: Context,
   connector: HostConnector,
   spec: ClusterSpec,
-  opts: SshConnectOptions & { concurrency: number; /** rule out hosts whose facts say they cannot take their role (default); off for read-only reports */ checkRole?: boolean },
+  opts: SshConnectOptions & { concurrency: number; /** rule out hosts whose facts say they cannot take their role (default); off for read-only reports */ checkRole?: boolean; sudo?: SudoFlags },
 ): Promise<{ hosts: FleetHost[]; failures: HostFailure[] }> {
+  const sudoPassword = await sudoPasswordOf(ctx, spec, opts.sudo);
+  if (sudoPassword !== undefined) opts = { ...opts, sudoPassword };
   const hosts: FleetHost[] = [];
   const failures: HostFailure[] = [];
   const localNow = Math.round(ctx.clock.now().getTime() / 1000);

@@ -37,9 +37,14 @@ const table: Array<[string[], string, unknown]> = [
   [
     ['reset', '-f', 'c.yaml', '--yes', '--deregister', '--ssh-timeout', '5', '-o', 'json'],
     'reset',
-    { file: 'c.yaml', yes: true, dryRun: false, deregister: true, purgeCluster: false, output: 'json', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 5000, vault: {} },
+    { file: 'c.yaml', yes: true, dryRun: false, deregister: true, purgeCluster: false, output: 'json', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 5000, sudo: { ask: false }, vault: {} },
   ],
-  [['kubeconfig', '-f', 'c.yaml', '--out', '-', '--context', 'lab'], 'kubeconfig', { file: 'c.yaml', out: '-', context: 'lab', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 30000, vault: {} }],
+  [
+    ['status', '-f', 'c.yaml', '--sudo-password-file', '/root/sudo.pw'],
+    'status',
+    { file: 'c.yaml', output: 'text', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 30000, sudo: { ask: false, passwordFile: '/root/sudo.pw' }, vault: {} },
+  ],
+  [['kubeconfig', '-f', 'c.yaml', '--out', '-', '--context', 'lab'], 'kubeconfig', { file: 'c.yaml', out: '-', context: 'lab', acceptNewHostKeys: false, knownHosts: undefined, sshTimeoutMs: 30000, sudo: { ask: false }, vault: {} }],
   [['vault', 'check'], 'vault check', { clusterId: undefined, role: 'all', output: 'text', vault: {} }],
   [['vault', 'check', '--cluster-id', 'rke2-abc12345', '--role', 'agent', '-o', 'json'], 'vault check', { clusterId: 'rke2-abc12345', role: 'agent', output: 'json', vault: {} }],
   [

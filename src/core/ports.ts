@@ -527,6 +527,8 @@ export interface SshConnectOptions {
   acceptNewHostKeys: boolean;
   /** connection timeout per host */
   timeoutMs: number;
+  /** for hosts with sudo: the password sudo asks for (sent as the first line of each command's stdin) */
+  sudoPassword?: Secret;
 }
 
 /** A connected remote host. */

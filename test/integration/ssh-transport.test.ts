@@ -126,4 +126,40 @@ describe('the SSH transport on real sshd', () => {
       await t.close();
     }
   });
+
+  it('sudo: -n by default; with a password, sudo reads it first and the command still gets its own stdin', async () => {
+    const setup = await a.exec('sh', ['-c', [
+      'id ops >/dev/null 2>&1 || useradd -m -s /bin/sh ops',
+      'echo "ops:s3cret-sudo-pw" | chpasswd',
+      'echo "ops ALL=(ALL) ALL" >/etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops',
+      'install -d -m 700 -o ops -g ops /home/ops/.ssh && install -m 600 -o ops -g ops /root/.ssh/authorized_keys /home/ops/.ssh/authorized_keys',
+    ].join(' && ')]);
+    expect(setup.code, setup.stderr).toBe(0);
+    const noPassword = await connectSsh(target(a, { user: 'ops', sudo: true }), options());
+    try {
+      const r = await noPassword.run(['id', '-u']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderrTail.join(' ')).toMatch(/password is required/);
+    } finally {
+      await noPassword.close();
+    }
+    const t = await connectSsh(target(a, { user: 'ops', sudo: true }), options({ sudoPassword: new Secret('s3cret-sudo-pw') }));
+    try {
+      expect((await t.run(['id', '-u'])).stdout.trim()).toBe('0');
+      const piped = await t.run(['sh', '-c', 'cat; echo; ps -eo args'], { stdinSecret: new Secret('token-after-the-password') });
+      expect(piped.stdout.split('\n')[0]).toBe('token-after-the-password');
+      expect(piped.stdout).not.toContain('s3cret-sudo-pw');
+      await t.putFile('/etc/edgectl-sudo-test', new Secret('root-owned\n'), 0o600);
+      expect((await a.exec('stat', ['-c', '%U %a', '/etc/edgectl-sudo-test'])).stdout.trim()).toBe('root 600');
+    } finally {
+      await t.close();
+    }
+    const wrong = await connectSsh(target(a, { user: 'ops', sudo: true }), options({ sudoPassword: new Secret('not-it') }));
+    try {
+      expect((await wrong.run(['id', '-u'])).exitCode).not.toBe(0);
+    } finally {
+      await wrong.close();
+    }
+  });
 });
+

@@ -60,6 +60,8 @@ export function testContext(opts: TestContextOptions = {}): { ctx: Context; out:
     ssh: createSshConnector(env.SSH_AUTH_SOCK),
     homeDir: opts.homeDir ?? '/nonexistent-home',
     writeSecretLine: (secret, newline) => writeSecretLine(out, secret, newline),
+    // in-process runs have no terminal; tests that need a prompt drive the executable through script(1)
+    promptSecret: () => Promise.reject(new Error('no terminal in an in-process test context')),
     signal: opts.signal ?? new AbortController().signal,
     ui: createTerminalUi({ stderr: err, isTTY: false, noColor: true, debug: env.EDGECTL_DEBUG === '1', clock }),
   };

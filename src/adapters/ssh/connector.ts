@@ -9,7 +9,7 @@ export function createSshConnector(agentSocket: string | undefined): HostConnect
       const { connectSsh } = await import('./ssh-transport.js');
       const transport = await connectSsh(
         { address: access.address, port: access.port, user: access.user, ...(access.keyPath === undefined ? {} : { keyPath: access.keyPath }), ...(access.sudo === true ? { sudo: true } : {}), ...(access.bastion === undefined ? {} : { bastion: access.bastion }) },
-        { knownHostsPath: opts.knownHostsPath, acceptNewHostKeys: opts.acceptNewHostKeys, timeoutMs: opts.timeoutMs, ...(agentSocket === undefined || agentSocket === '' ? {} : { agentSocket }) },
+        { knownHostsPath: opts.knownHostsPath, acceptNewHostKeys: opts.acceptNewHostKeys, timeoutMs: opts.timeoutMs, ...(agentSocket === undefined || agentSocket === '' ? {} : { agentSocket }), ...(opts.sudoPassword === undefined ? {} : { sudoPassword: opts.sudoPassword }) },
       );
       return { name, access, transport, state: new HostState(), fingerprint: transport.hostKeyFingerprint };
     },

@@ -14,5 +14,7 @@ describe('argv over SSH', () => {
     expect(remoteCommand(['id'], undefined, true)).toBe('sudo -n -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin id');
     expect(() => remoteCommand(['id'], { 'A;B': 'x' }, false)).toThrow(/bad environment name/);
     expect(() => remoteCommand(['X=1', 'id'], undefined, false)).toThrow(/bad command name/);
+    // with a password: read from stdin's first line, never prompted, asked every time
+    expect(remoteCommand(['id'], { PATH: '/usr/bin' }, 'password')).toBe("sudo -S -k -p '' -- env -i PATH=/usr/bin id");
   });
 });

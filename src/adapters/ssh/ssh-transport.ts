@@ -46,6 +46,8 @@ export interface SshOptions {
   /** $SSH_AUTH_SOCK of the operator, for hosts without a key file */
   agentSocket?: string;
   keepaliveIntervalMs?: number;
+  /** the password sudo asks for (sudo -S, first line of stdin); without it sudo must not ask (sudo -n) */
+  sudoPassword?: Secret;
 }
 
 export interface SshTransport extends Transport {
@@ -62,7 +64,7 @@ export function shellWord(word: string): string {
 }
 
 /** The command string an argv becomes on the remote side. */
-export function remoteCommand(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, sudo: boolean): string {
+export function remoteCommand(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, sudo: boolean | 'password'): string {
   const envWords = Object.entries(env ?? { PATH: DEFAULT_PATH }).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new EdgectlError('internal', `bad environment name ${JSON.stringify(k)}`);
     return shellWord(`${k}=${v}`);
@@ -70,7 +72,10 @@ export function remoteCommand(argv: readonly string[], env: Readonly<Record<stri
   // env takes the first word without "=" as the command (GNU env reads no "--" after assignments)
   const cmd = argv[0] ?? '';
   if (cmd === '' || cmd.includes('=') || cmd.startsWith('-')) throw new EdgectlError('internal', `bad command name ${JSON.stringify(cmd.slice(0, 80))}`);
-  const words = [...(sudo ? ['sudo', '-n', '--'] : []), 'env', '-i', ...envWords, ...argv.map(shellWord)];
+  // with a password: sudo reads it from the first line of stdin (-S), never from a prompt (-p ''), and asks
+  // every time (-k), so that line is always consumed and the rest of stdin is the command's
+  const sudoWords = sudo === 'password' ? ['sudo', '-S', '-k', '-p', "''", '--'] : sudo ? ['sudo', '-n', '--'] : [];
+  const words = [...sudoWords, 'env', '-i', ...envWords, ...argv.map(shellWord)];
   return words.join(' ');
 }
 
@@ -202,7 +207,9 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<S
     conn = await openConnection(target, opts);
   }
   const { client } = conn;
-  const sudo = target.sudo === true;
+  const sudo: boolean | 'password' = target.sudo === true ? (opts.sudoPassword === undefined ? true : 'password') : false;
+  /** what goes first on every command's stdin: the sudo password line, when sudo asks for one */
+  const passwordLine = (): string => (sudo === 'password' && opts.sudoPassword !== undefined ? `${opts.sudoPassword.reveal()}\n` : '');
 
   const run = (argv: readonly string[], ro: RunOptions = {}): Promise<RunResult> => {
     if (argv.length === 0 || argv[0] === '') return Promise.reject(new EdgectlError('internal', 'empty argv'));
@@ -247,7 +254,7 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<S
           if (stderrBuf !== '') line(stderrBuf);
           resolve({ exitCode: exitCode ?? (ro.signal?.aborted === true ? 143 : 255), stdout, stderrTail: [...tail] });
         });
-        stream.end(ro.stdinSecret === undefined ? '' : ro.stdinSecret.reveal());
+        stream.end(passwordLine() + (ro.stdinSecret === undefined ? '' : ro.stdinSecret.reveal()));
       });
     });
   };
@@ -290,6 +297,8 @@ export async function connectSsh(target: SshTarget, opts: SshOptions): Promise<S
           stream.close();
           reject(new EdgectlError('hostStep', `cannot read ${String((e as NodeJS.ErrnoException).path ?? 'the local file')}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
         });
+        const line = passwordLine();
+        if (line !== '') stream.write(line);
         source.pipe(stream);
       });
     });
