@@ -13,19 +13,18 @@
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ContainerHost, LAB_GATEWAY, containerHostsUnavailable, ensureBase, ensureBridge, run as exec, upContainerHost } from '../support/container-host.js';
+import { type ContainerHost, run as exec, prepareContainerLab, upContainerHost } from '../support/container-host.js';
 import { FAKE_RELEASE_VERSION } from '../support/lab.js';
-import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
+import { type OpenBao } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 
 const SEA = join(PROJECT_ROOT, 'dist/edgectl-linux-x64');
 const LAB_DIR = process.env.EDGECTL_LAB_DIR ?? join(PROJECT_ROOT, '.lab');
 const KEY = join(LAB_DIR, 'ssh/id_ed25519');
-const why = containerHostsUnavailable();
 
 const SERVERS = ['ap-srv1', 'ap-srv2', 'ap-srv3'];
 const AGENTS = ['ap-agt1', 'ap-agt2', 'ap-agt3', 'ap-agt4', 'ap-agt5', 'ap-agt6', 'ap-agt7'];
@@ -86,15 +85,8 @@ describe('edgectl apply on ten container hosts', () => {
   });
 
   beforeAll(async () => {
-    if (why !== undefined) throw new Error(`cannot run container hosts here: ${why}`);
-    await ensureBase();
-    work = mkdtempSync(join(tmpdir(), 'edgectl-apply-'));
-    const releases = join(work, 'releases');
-    const built = await exec('bash', [join(PROJECT_ROOT, 'test/support/fake-rke2/build-release.sh'), join(releases, FAKE_RELEASE_VERSION), FAKE_RELEASE_VERSION]);
-    if (built.code !== 0) throw new Error(`build-release failed: ${built.stderr}`);
-    await ensureBridge();
-    bao = await startOpenBao({ host: LAB_GATEWAY });
-    await enableKv(bao, 'kv', 2);
+    let releases: string;
+    ({ work, releases, bao } = await prepareContainerLab('edgectl-apply-'));
     const names = [...SERVERS, ...AGENTS, ...LATER];
     hosts = await Promise.all(names.map((n, i) => upContainerHost(n, { ip: ip(i), binds: [`${releases}:/opt/releases`] })));
     knownHosts = join(work, '.ssh/known_hosts');

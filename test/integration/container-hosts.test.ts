@@ -12,13 +12,13 @@
  * Needs root, systemd-nspawn and debootstrap (tools/setup.sh); the base rootfs is built on first
  * use (tools/lab.sh base). Run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ContainerHost, LAB_BRIDGE, LAB_GATEWAY, containerHostsUnavailable, downAll, ensureBase, ensureBridge, lab, run as exec, upContainerHost } from '../support/container-host.js';
+import { type ContainerHost, LAB_BRIDGE, downAll, lab, run as exec, prepareContainerLab, upContainerHost } from '../support/container-host.js';
 import { FAKE_RELEASE_VERSION } from '../support/lab.js';
-import { type OpenBao, enableKv, processAlive, startOpenBao } from '../support/openbao.js';
+import { type OpenBao, processAlive } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 
 const SERVER_TOKEN = '/var/lib/rancher/rke2/server/token';
@@ -52,8 +52,6 @@ function leftovers(pids: number[]): string[] {
   return found;
 }
 
-const why = containerHostsUnavailable();
-
 describe('edgectl on systemd-nspawn container hosts', () => {
   let bao: OpenBao;
   let work: string;
@@ -64,16 +62,8 @@ describe('edgectl on systemd-nspawn container hosts', () => {
   const common = ['--airgap-dir', AIRGAP, '--wait-timeout', '60'];
 
   beforeAll(async () => {
-    if (why !== undefined) throw new Error(`cannot run container hosts here: ${why}`);
-    if (!existsSync(join(PROJECT_ROOT, 'dist/edgectl-linux-x64'))) throw new Error('dist/edgectl-linux-x64 is missing; run: npm run build:sea');
-    await ensureBase();
-    work = mkdtempSync(join(tmpdir(), 'edgectl-ct-'));
-    const releases = join(work, 'releases');
-    const built = await exec('bash', [join(PROJECT_ROOT, 'test/support/fake-rke2/build-release.sh'), join(releases, FAKE_RELEASE_VERSION), FAKE_RELEASE_VERSION]);
-    if (built.code !== 0) throw new Error(`build-release failed: ${built.stderr}`);
-    await ensureBridge();
-    bao = await startOpenBao({ host: LAB_GATEWAY });
-    await enableKv(bao, 'kv', 2);
+    let releases: string;
+    ({ work, releases, bao } = await prepareContainerLab('edgectl-ct-'));
     const binds = [`${releases}:/opt/releases`];
     [server, agent] = await Promise.all([upContainerHost('ct-srv1', { ip: '10.78.0.11', binds }), upContainerHost('ct-agt1', { ip: '10.78.0.12', binds })]);
   }, 900_000);

@@ -12,20 +12,19 @@
  *
  * Needs root and the lab tools; run under the shared lock: flock /tmp/edgectl-hosts.lock ...
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type ContainerHost, LAB_GATEWAY, containerHostsUnavailable, ensureBase, ensureBridge, run as exec, upContainerHost } from '../support/container-host.js';
+import { type ContainerHost, run as exec, prepareContainerLab, upContainerHost } from '../support/container-host.js';
 import { FAKE_RELEASE_VERSION } from '../support/lab.js';
-import { type OpenBao, enableKv, startOpenBao } from '../support/openbao.js';
+import { type OpenBao } from '../support/openbao.js';
 import { PROJECT_ROOT } from '../support/paths.js';
 
 const SEA = join(PROJECT_ROOT, 'dist/edgectl-linux-x64');
 const LAB_DIR = process.env.EDGECTL_LAB_DIR ?? join(PROJECT_ROOT, '.lab');
 const KEY = join(LAB_DIR, 'ssh/id_ed25519');
-const why = containerHostsUnavailable();
 
 const SERVER = 'fr-srv1';
 const AGENTS = ['fr-agt1', 'fr-agt2'];
@@ -88,15 +87,8 @@ describe('edgectl kubeconfig -f and reset -f on three container hosts', () => {
   const clusterInVault = async (): Promise<boolean> => (await bao.api('GET', `kv/data/rke2/${clusterId}`, undefined, { allow: [404] })).status === 200;
 
   beforeAll(async () => {
-    if (why !== undefined) throw new Error(`cannot run container hosts here: ${why}`);
-    await ensureBase();
-    work = mkdtempSync(join(tmpdir(), 'edgectl-reset-'));
-    const releases = join(work, 'releases');
-    const built = await exec('bash', [join(PROJECT_ROOT, 'test/support/fake-rke2/build-release.sh'), join(releases, FAKE_RELEASE_VERSION), FAKE_RELEASE_VERSION]);
-    if (built.code !== 0) throw new Error(`build-release failed: ${built.stderr}`);
-    await ensureBridge();
-    bao = await startOpenBao({ host: LAB_GATEWAY });
-    await enableKv(bao, 'kv', 2);
+    let releases: string;
+    ({ work, releases, bao } = await prepareContainerLab('edgectl-reset-'));
     hosts = await Promise.all(NAMES.map((n, i) => upContainerHost(n, { ip: ip(i), binds: [`${releases}:/opt/releases`] })));
   }, 900_000);
 

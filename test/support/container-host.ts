@@ -8,8 +8,11 @@
  * on a command line. The edgectl executable (dist/edgectl-linux-x64) is bind-mounted
  * read-only at /opt/edgectl, so a rebuild is seen without copying 100 MB into each host.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FAKE_RELEASE_VERSION } from './lab.js';
+import { type OpenBao, enableKv, startOpenBao } from './openbao.js';
 import { PROJECT_ROOT } from './paths.js';
 import { type ExecResult, exec } from './sim-host.js';
 
@@ -142,4 +145,30 @@ export async function upContainerHost(name: string, opts: { ip?: string; binds?:
       await labOk(['down', name]);
     },
   };
+}
+
+/**
+ * What every container-host test file starts from: the base rootfs, a work directory, the fake
+ * RKE2 release in it (WORK/releases/VERSION, for binding at /opt/releases), the lab bridge, and
+ * a real OpenBao on the bridge's gateway with KV v2 at kv/. Fails with what to install when
+ * container hosts cannot run here.
+ */
+export async function prepareContainerLab(prefix: string): Promise<{ work: string; releases: string; bao: OpenBao }> {
+  const why = containerHostsUnavailable();
+  if (why !== undefined) throw new Error(`cannot run container hosts here: ${why}`);
+  if (!existsSync(join(DIST, 'edgectl-linux-x64'))) throw new Error('dist/edgectl-linux-x64 is missing; run: npm run build:sea');
+  await ensureBase();
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const releases = join(work, 'releases');
+  const built = await run('bash', [join(PROJECT_ROOT, 'test/support/fake-rke2/build-release.sh'), join(releases, FAKE_RELEASE_VERSION), FAKE_RELEASE_VERSION]);
+  if (built.code !== 0) throw new Error(`build-release failed: ${built.stderr}`);
+  await ensureBridge();
+  const bao = await startOpenBao({ host: LAB_GATEWAY });
+  try {
+    await enableKv(bao, 'kv', 2);
+  } catch (err) {
+    await bao.stop();
+    throw err;
+  }
+  return { work, releases, bao };
 }
